@@ -1,0 +1,1934 @@
+
+/*
+ * ngx_http_seam_oauth_module: nginx as the OAuth 2.0 authorization server
+ * a device cloud needs to connect its customers to Seam.
+ *
+ * This file is the adapter: directives, configuration, content handlers,
+ * request bodies, thread-pool tasks and variables. Every decision is made
+ * by the core in src/, which knows nothing of nginx.
+ */
+
+
+extern "C" {
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <ngx_thread_pool.h>
+}
+
+#include "authorize.h"
+#include "bearer.h"
+#include "clients.h"
+#include "crypto.h"
+#include "form.h"
+#include "grants.h"
+#include "login_page.h"
+#include "password.h"
+#include "store.h"
+#include "token_endpoint.h"
+#include "users.h"
+
+#include <exception>
+#include <functional>
+#include <map>
+#include <new>
+#include <string>
+#include <type_traits>
+
+#include "seam_oauth_templates.inc"
+
+
+#if !(NGX_THREADS)
+#error ngx_http_seam_oauth_module needs nginx built --with-threads
+#endif
+
+
+#define NGX_HTTP_SEAM_OAUTH_MAX_BODY  16384
+
+
+typedef struct {
+    ngx_str_t                   store_path;
+    size_t                      map_size;
+    ngx_str_t                   thread_pool_name;
+    ngx_thread_pool_t          *thread_pool;
+    ngx_msec_t                  sweep_interval;
+    time_t                      code_ttl;
+    time_t                      token_ttl;
+    ngx_str_t                   realm;
+    ngx_str_t                   login_template;
+    ngx_str_t                   error_template;
+    seam::oauth_config         *oauth;
+    seam::page_template        *login_page;
+    seam::page_template        *error_page;
+    ngx_int_t                   denial_index;
+} ngx_http_seam_oauth_main_conf_t;
+
+
+/* What one request learnt: read by the variables. */
+typedef struct {
+    ngx_str_t                   user_id;
+    ngx_str_t                   client_id;
+    ngx_str_t                   scope;
+} ngx_http_seam_oauth_ctx_t;
+
+static_assert(std::is_trivially_destructible<ngx_http_seam_oauth_ctx_t>::value,
+              "request ctx lives in the request pool");
+
+
+/* Work for a thread-pool thread; owned by the request pool. */
+struct ngx_http_seam_oauth_job {
+    std::function<void()>       work;
+    std::string                 failure;
+    ngx_int_t                 (*done)(ngx_http_request_t *r,
+                                      ngx_http_seam_oauth_job *job);
+    /* results */
+    seam::authorization_request authz;
+    std::string                 email;
+    std::string                 password;
+    std::string                 code;
+    bool                        signed_in = false;
+    bool                        store_full = false;
+    seam::redemption_request    redeem_request;
+    seam::redemption            redeemed;
+};
+
+
+typedef struct {
+    ngx_http_request_t         *request;
+    ngx_http_seam_oauth_job    *job;
+} ngx_http_seam_oauth_task_ctx_t;
+
+
+static ngx_int_t ngx_http_seam_oauth_add_variables(ngx_conf_t *cf);
+static void *ngx_http_seam_oauth_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf);
+static ngx_int_t ngx_http_seam_oauth_init_process(ngx_cycle_t *cycle);
+static void ngx_http_seam_oauth_exit_process(ngx_cycle_t *cycle);
+
+static char *ngx_http_seam_oauth_store_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_seam_oauth_client_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_seam_oauth_handler_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+
+static ngx_int_t ngx_http_seam_oauth_authorize_handler(ngx_http_request_t *r);
+static void ngx_http_seam_oauth_login_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_seam_oauth_login_done(ngx_http_request_t *r,
+    ngx_http_seam_oauth_job *job);
+static ngx_int_t ngx_http_seam_oauth_token_handler(ngx_http_request_t *r);
+static void ngx_http_seam_oauth_token_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_seam_oauth_token_done(ngx_http_request_t *r,
+    ngx_http_seam_oauth_job *job);
+static ngx_int_t ngx_http_seam_oauth_check_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_seam_oauth_denied_handler(ngx_http_request_t *r);
+
+static ngx_int_t ngx_http_seam_oauth_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_seam_oauth_denial_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+/* The store of this worker: opened after fork (lmdb.h), one per process. */
+static seam::store  *ngx_http_seam_oauth_store;
+static std::string  *ngx_http_seam_oauth_csrf_key;
+static ngx_event_t   ngx_http_seam_oauth_sweep_event;
+static ngx_thread_task_t  *ngx_http_seam_oauth_sweep_task;
+
+
+static ngx_command_t  ngx_http_seam_oauth_commands[] = {
+
+    { ngx_string("seam_oauth_store"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_seam_oauth_store_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("seam_oauth_client"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_seam_oauth_client_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("seam_oauth_code_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, code_ttl),
+      NULL },
+
+    { ngx_string("seam_oauth_token_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, token_ttl),
+      NULL },
+
+    { ngx_string("seam_oauth_realm"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, realm),
+      NULL },
+
+    { ngx_string("seam_oauth_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, thread_pool_name),
+      NULL },
+
+    { ngx_string("seam_oauth_sweep_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, sweep_interval),
+      NULL },
+
+    { ngx_string("seam_oauth_login_template"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, login_template),
+      NULL },
+
+    { ngx_string("seam_oauth_error_template"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, error_template),
+      NULL },
+
+    { ngx_string("seam_oauth_authorize"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_seam_oauth_handler_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      (void *) ngx_http_seam_oauth_authorize_handler },
+
+    { ngx_string("seam_oauth_token"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_seam_oauth_handler_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      (void *) ngx_http_seam_oauth_token_handler },
+
+    { ngx_string("seam_oauth_check"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_seam_oauth_handler_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      (void *) ngx_http_seam_oauth_check_handler },
+
+    { ngx_string("seam_oauth_denied"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_seam_oauth_handler_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      (void *) ngx_http_seam_oauth_denied_handler },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_seam_oauth_module_ctx = {
+    ngx_http_seam_oauth_add_variables,     /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_seam_oauth_create_main_conf,  /* create main configuration */
+    ngx_http_seam_oauth_init_main_conf,    /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+extern "C" {
+
+ngx_module_t  ngx_http_seam_oauth_module = {
+    NGX_MODULE_V1,
+    &ngx_http_seam_oauth_module_ctx,       /* module context */
+    ngx_http_seam_oauth_commands,          /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_seam_oauth_init_process,      /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_seam_oauth_exit_process,      /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+}
+
+
+enum {
+    NGX_HTTP_SEAM_OAUTH_VAR_USER_ID,
+    NGX_HTTP_SEAM_OAUTH_VAR_CLIENT_ID,
+    NGX_HTTP_SEAM_OAUTH_VAR_SCOPE
+};
+
+
+static ngx_http_variable_t  ngx_http_seam_oauth_vars[] = {
+
+    { ngx_string("seam_oauth_user_id"), NULL, ngx_http_seam_oauth_variable,
+      NGX_HTTP_SEAM_OAUTH_VAR_USER_ID, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("seam_oauth_client_id"), NULL, ngx_http_seam_oauth_variable,
+      NGX_HTTP_SEAM_OAUTH_VAR_CLIENT_ID, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("seam_oauth_scope"), NULL, ngx_http_seam_oauth_variable,
+      NGX_HTTP_SEAM_OAUTH_VAR_SCOPE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("seam_oauth_denial"), NULL,
+      ngx_http_seam_oauth_denial_variable, 0, 0, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_str_t  ngx_http_seam_oauth_denial_name =
+    ngx_string("seam_oauth_denial");
+
+
+/* configuration */
+
+
+template <typename T>
+static void
+ngx_http_seam_oauth_destroy(void *data)
+{
+    static_cast<T *>(data)->~T();
+}
+
+
+/* C++ objects owned by an nginx pool (as nginx-otel does): constructed in
+ * the cleanup's storage, destroyed by its handler. */
+template <typename T>
+static T *
+ngx_http_seam_oauth_pool_new(ngx_pool_t *pool)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(pool, sizeof(T));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    try {
+        new (cln->data) T();
+
+    } catch (const std::exception &) {
+        cln->handler = NULL;
+        return NULL;
+    }
+
+    cln->handler = ngx_http_seam_oauth_destroy<T>;
+
+    return static_cast<T *>(cln->data);
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_seam_oauth_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_seam_oauth_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_pcalloc(cf->pool, sizeof(ngx_http_seam_oauth_main_conf_t)));
+    if (smcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     smcf->store_path = { 0, NULL };
+     *     smcf->thread_pool_name = { 0, NULL };
+     *     smcf->thread_pool = NULL;
+     *     smcf->realm = { 0, NULL };
+     *     smcf->login_template = { 0, NULL };
+     *     smcf->error_template = { 0, NULL };
+     *     smcf->login_page = NULL;
+     *     smcf->error_page = NULL;
+     */
+
+    smcf->map_size = NGX_CONF_UNSET_SIZE;
+    smcf->sweep_interval = NGX_CONF_UNSET_MSEC;
+    smcf->code_ttl = NGX_CONF_UNSET;
+    smcf->token_ttl = NGX_CONF_UNSET;
+    smcf->denial_index = NGX_ERROR;
+
+    smcf->oauth = ngx_http_seam_oauth_pool_new<seam::oauth_config>(cf->pool);
+    if (smcf->oauth == NULL) {
+        return NULL;
+    }
+
+    return smcf;
+}
+
+
+static seam::page_template *
+ngx_http_seam_oauth_load_template(ngx_conf_t *cf, ngx_str_t *path,
+    const char *builtin, const std::vector<std::string> &fields)
+{
+    std::string           text, error;
+    ngx_fd_t              fd;
+    ngx_file_info_t       fi;
+    seam::page_template  *t;
+
+    if (path->len == 0) {
+        text = builtin;
+
+    } else {
+        if (ngx_conf_full_name(cf->cycle, path, 1) != NGX_OK) {
+            return NULL;
+        }
+
+        fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+        if (fd == NGX_INVALID_FILE || ngx_fd_info(fd, &fi) == NGX_FILE_ERROR)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                               "cannot read template \"%V\"", path);
+            if (fd != NGX_INVALID_FILE) {
+                ngx_close_file(fd);
+            }
+            return NULL;
+        }
+
+        text.resize(ngx_file_size(&fi));
+        ssize_t n = ngx_read_fd(fd, &text[0], text.size());
+        ngx_close_file(fd);
+
+        if (n != (ssize_t) text.size()) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                               "cannot read template \"%V\"", path);
+            return NULL;
+        }
+    }
+
+    auto parsed = seam::page_template::parse(text, fields, error);
+    if (!parsed) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "template %s: %s",
+                           path->len ? (char *) path->data : "(built in)",
+                           error.c_str());
+        return NULL;
+    }
+
+    t = ngx_http_seam_oauth_pool_new<seam::page_template>(cf->pool);
+    if (t == NULL) {
+        return NULL;
+    }
+
+    *t = std::move(*parsed);
+
+    return t;
+}
+
+
+static char *
+ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_seam_oauth_main_conf_t *smcf =
+        static_cast<ngx_http_seam_oauth_main_conf_t *>(conf);
+
+    ngx_conf_init_size_value(smcf->map_size, 1024 * 1024 * 1024);
+    ngx_conf_init_msec_value(smcf->sweep_interval, 60000);
+    ngx_conf_init_value(smcf->code_ttl, 60);
+    ngx_conf_init_value(smcf->token_ttl, 3600);
+
+    if (smcf->realm.len == 0) {
+        ngx_str_set(&smcf->realm, "seam-oauth");
+    }
+
+    if (smcf->thread_pool_name.len == 0) {
+        ngx_str_set(&smcf->thread_pool_name, "default");
+    }
+
+    /* RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10
+     * minutes is RECOMMENDED" */
+    if (smcf->code_ttl < 1 || smcf->code_ttl > 600) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "seam_oauth_code_ttl must be 1s to 10m");
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    if (smcf->token_ttl < 1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "seam_oauth_token_ttl must be positive");
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    smcf->oauth->code_ttl = smcf->code_ttl;
+    smcf->oauth->access_token_ttl = smcf->token_ttl;
+    smcf->oauth->realm.assign((char *) smcf->realm.data, smcf->realm.len);
+
+    smcf->login_page = ngx_http_seam_oauth_load_template(cf,
+                           &smcf->login_template, seam_oauth_login_html,
+                           seam::login_page_fields());
+    smcf->error_page = ngx_http_seam_oauth_load_template(cf,
+                           &smcf->error_template, seam_oauth_error_html,
+                           seam::error_page_fields());
+
+    if (smcf->login_page == NULL || smcf->error_page == NULL) {
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    if (smcf->store_path.len) {
+        smcf->thread_pool = ngx_thread_pool_add(cf, &smcf->thread_pool_name);
+        if (smcf->thread_pool == NULL) {
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+    }
+
+    smcf->denial_index = ngx_http_get_variable_index(cf,
+                                            &ngx_http_seam_oauth_denial_name);
+    if (smcf->denial_index == NGX_ERROR) {
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_seam_oauth_store_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_seam_oauth_main_conf_t *smcf =
+        static_cast<ngx_http_seam_oauth_main_conf_t *>(conf);
+
+    ngx_str_t  *value, s;
+
+    if (smcf->store_path.data) {
+        return const_cast<char *>("is duplicate");
+    }
+
+    value = static_cast<ngx_str_t *>(cf->args->elts);
+
+    smcf->store_path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &smcf->store_path, 0) != NGX_OK) {
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strncmp(value[2].data, "map_size=", 9) != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\"", &value[2]);
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+
+        s.data = value[2].data + 9;
+        s.len = value[2].len - 9;
+
+        smcf->map_size = ngx_parse_size(&s);
+        if (smcf->map_size == (size_t) NGX_ERROR
+            || smcf->map_size < 64 * 1024)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid map_size \"%V\"", &s);
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_seam_oauth_client_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_seam_oauth_main_conf_t *smcf =
+        static_cast<ngx_http_seam_oauth_main_conf_t *>(conf);
+
+    ngx_str_t    *value;
+    ngx_uint_t    i;
+    std::string   error;
+
+    value = static_cast<ngx_str_t *>(cf->args->elts);
+
+    try {
+        seam::client_config  client;
+
+        client.id.assign((char *) value[1].data, value[1].len);
+
+        for (i = 2; i < cf->args->nelts; i++) {
+            error = seam::configure_client(client,
+                        std::string_view((char *) value[i].data,
+                                         value[i].len));
+            if (!error.empty()) {
+                break;
+            }
+        }
+
+        if (error.empty()) {
+            error = seam::finish_client(client);
+        }
+
+        if (error.empty() && smcf->oauth->find(client.id) != NULL) {
+            error = "client \"" + client.id + "\" is defined twice";
+        }
+
+        if (error.empty() && client.intercom_guide
+            && smcf->oauth->intercom_guide_client() != NULL)
+        {
+            error = "only one client can be marked intercom_guide";
+        }
+
+        if (error.empty()) {
+            if (client.name.empty()) {
+                client.name = client.id;
+            }
+            smcf->oauth->clients.push_back(std::move(client));
+        }
+
+    } catch (const std::exception &e) {
+        error = e.what();
+    }
+
+    if (!error.empty()) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "seam_oauth_client: %s",
+                           error.c_str());
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_seam_oauth_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_core_loc_conf_t         *clcf;
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_seam_oauth_module));
+
+    if (smcf->store_path.len == 0
+        && cmd->post != (void *) ngx_http_seam_oauth_denied_handler)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" needs \"seam_oauth_store\" before it",
+                           &cmd->name);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    clcf = static_cast<ngx_http_core_loc_conf_t *>(
+               ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module));
+
+    if (clcf->handler) {
+        return const_cast<char *>("is duplicate");
+    }
+
+    clcf->handler = reinterpret_cast<ngx_http_handler_pt>(cmd->post);
+
+    return NGX_CONF_OK;
+}
+
+
+/* process life */
+
+
+static void
+ngx_http_seam_oauth_sweep_run(void *data, ngx_log_t *log)
+{
+    seam::sweep_counts  *counts = static_cast<seam::sweep_counts *>(data);
+
+    try {
+        ngx_http_seam_oauth_store->reader_check();
+        *counts = seam::sweep_expired(*ngx_http_seam_oauth_store,
+                                      (uint64_t) time(NULL));
+
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "seam_oauth: sweep failed: %s",
+                      e.what());
+    }
+}
+
+
+static void
+ngx_http_seam_oauth_sweep_done(ngx_event_t *ev)
+{
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    seam::sweep_counts  *counts = static_cast<seam::sweep_counts *>(
+                                      ngx_http_seam_oauth_sweep_task->ctx);
+
+    if (counts->codes || counts->tokens || counts->grants) {
+        ngx_log_error(NGX_LOG_INFO, ev->log, 0,
+                      "seam_oauth: swept %uz codes, %uz tokens, %uz grants",
+                      counts->codes, counts->tokens, counts->grants);
+    }
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                                   ngx_http_seam_oauth_module));
+
+    if (!ngx_exiting && !ngx_terminate && !ngx_quit) {
+        ngx_add_timer(&ngx_http_seam_oauth_sweep_event, smcf->sweep_interval);
+    }
+}
+
+
+static void
+ngx_http_seam_oauth_sweep_timer(ngx_event_t *ev)
+{
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    if (ngx_exiting) {
+        return;
+    }
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                                   ngx_http_seam_oauth_module));
+
+    *static_cast<seam::sweep_counts *>(ngx_http_seam_oauth_sweep_task->ctx) =
+        seam::sweep_counts();
+
+    if (ngx_thread_task_post(smcf->thread_pool,
+                             ngx_http_seam_oauth_sweep_task)
+        != NGX_OK)
+    {
+        ngx_add_timer(ev, smcf->sweep_interval);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_init_process(ngx_cycle_t *cycle)
+{
+    ngx_thread_task_t                *task;
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_cycle_get_module_main_conf(cycle,
+                                                   ngx_http_seam_oauth_module));
+
+    if (smcf == NULL || smcf->store_path.len == 0) {
+        return NGX_OK;
+    }
+
+    try {
+        seam::store_options  options;
+
+        options.path.assign((char *) smcf->store_path.data,
+                            smcf->store_path.len);
+        options.map_size = smcf->map_size;
+
+        ngx_http_seam_oauth_store = new seam::store(options);
+
+        /* the key that binds login forms to their requests: shared by all
+         * workers, kept across restarts */
+        seam::txn t = ngx_http_seam_oauth_store->begin_write();
+        auto key = t.get(seam::table::meta, "csrf_key");
+        if (key) {
+            ngx_http_seam_oauth_csrf_key = new std::string(*key);
+            t.abort();
+
+        } else {
+            ngx_http_seam_oauth_csrf_key =
+                new std::string(seam::random_bytes(32));
+            t.put(seam::table::meta, "csrf_key",
+                  *ngx_http_seam_oauth_csrf_key);
+            t.commit();
+        }
+
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "seam_oauth: cannot open the store \"%V\": %s",
+                      &smcf->store_path, e.what());
+        return NGX_ERROR;
+    }
+
+    /* one worker sweeps expired records for all */
+    if (ngx_worker != 0 || ngx_process != NGX_PROCESS_WORKER) {
+        return NGX_OK;
+    }
+
+    task = ngx_thread_task_alloc(cycle->pool, sizeof(seam::sweep_counts));
+    if (task == NULL) {
+        return NGX_ERROR;
+    }
+
+    task->handler = ngx_http_seam_oauth_sweep_run;
+    task->event.handler = ngx_http_seam_oauth_sweep_done;
+    task->event.data = task;
+    task->event.log = cycle->log;
+
+    ngx_http_seam_oauth_sweep_task = task;
+
+    ngx_http_seam_oauth_sweep_event.handler = ngx_http_seam_oauth_sweep_timer;
+    ngx_http_seam_oauth_sweep_event.log = cycle->log;
+    ngx_http_seam_oauth_sweep_event.data = task;
+    ngx_http_seam_oauth_sweep_event.cancelable = 1;
+
+    ngx_add_timer(&ngx_http_seam_oauth_sweep_event, smcf->sweep_interval);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_seam_oauth_exit_process(ngx_cycle_t *cycle)
+{
+    delete ngx_http_seam_oauth_store;
+    ngx_http_seam_oauth_store = NULL;
+
+    delete ngx_http_seam_oauth_csrf_key;
+    ngx_http_seam_oauth_csrf_key = NULL;
+}
+
+
+/* responses */
+
+
+static ngx_int_t
+ngx_http_seam_oauth_add_header(ngx_http_request_t *r, const char *name,
+    const std::string &value)
+{
+    ngx_table_elt_t  *h;
+    size_t            len;
+
+    h = static_cast<ngx_table_elt_t *>(ngx_list_push(&r->headers_out.headers));
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = ngx_strlen(name);
+
+    h->key.data = (u_char *) name;
+    h->key.len = len;
+    h->value.data = static_cast<u_char *>(ngx_pnalloc(r->pool, value.size()));
+    if (h->value.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(h->value.data, value.data(), value.size());
+    h->value.len = value.size();
+    h->hash = 1;
+
+    if (len == sizeof("WWW-Authenticate") - 1
+        && ngx_strncasecmp((u_char *) name, (u_char *) "WWW-Authenticate",
+                           len) == 0)
+    {
+        r->headers_out.www_authenticate = h;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_send(ngx_http_request_t *r, const seam::http_answer &a)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    for (const auto &h : a.headers) {
+        if (ngx_http_seam_oauth_add_header(r, h.first.c_str(), h.second)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    r->headers_out.status = a.status;
+    r->headers_out.content_length_n = a.body.size();
+
+    r->headers_out.content_type.len = a.content_type.size();
+    r->headers_out.content_type.data = static_cast<u_char *>(
+        ngx_pnalloc(r->pool, a.content_type.size()));
+    if (r->headers_out.content_type.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ngx_memcpy(r->headers_out.content_type.data, a.content_type.data(),
+               a.content_type.size());
+    r->headers_out.content_type_len = a.content_type.size();
+
+    if (a.body.empty() || r->method == NGX_HTTP_HEAD) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_create_temp_buf(r->pool, a.body.size());
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->pos, a.body.data(), a.body.size());
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* RFC 9700 §4.16 and §4.2.4: no framing, no referrer, no caching. */
+static void
+ngx_http_seam_oauth_page_headers(seam::http_answer &a)
+{
+    a.headers.emplace_back("X-Frame-Options", "DENY");
+    a.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'none'; style-src 'unsafe-inline'; "
+                           "frame-ancestors 'none'; base-uri 'none'");
+    a.headers.emplace_back("Referrer-Policy", "no-referrer");
+    a.headers.emplace_back("Cache-Control", "no-store");
+    a.headers.emplace_back("X-Content-Type-Options", "nosniff");
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_error_page(ngx_http_request_t *r, int status,
+    const std::string &message)
+{
+    seam::http_answer                 a;
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    a.status = status;
+    a.content_type = "text/html; charset=utf-8";
+    a.body = smcf->error_page->render({
+        {"title", status == 403 ? "Request refused" : "Cannot continue"},
+        {"message", message},
+    });
+    ngx_http_seam_oauth_page_headers(a);
+
+    return ngx_http_seam_oauth_send(r, a);
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_redirect(ngx_http_request_t *r,
+    const std::string &location)
+{
+    seam::http_answer  a;
+
+    /* RFC 9700 §4.12: 303, never 307, after the credential POST */
+    a.status = NGX_HTTP_SEE_OTHER;
+    a.content_type = "text/html; charset=utf-8";
+    a.headers.emplace_back("Location", location);
+    ngx_http_seam_oauth_page_headers(a);
+
+    return ngx_http_seam_oauth_send(r, a);
+}
+
+
+/* request helpers */
+
+
+static std::string_view
+ngx_http_seam_oauth_view(const ngx_str_t &s)
+{
+    return std::string_view((char *) s.data, s.len);
+}
+
+
+static ngx_table_elt_t *
+ngx_http_seam_oauth_header_in(ngx_http_request_t *r, const char *name)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+    size_t            len = ngx_strlen(name);
+
+    part = &r->headers_in.headers.part;
+    h = static_cast<ngx_table_elt_t *>(part->elts);
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = static_cast<ngx_table_elt_t *>(part->elts);
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
+
+
+/* The request body as one string; false when it is over the limit. */
+static bool
+ngx_http_seam_oauth_read_body(ngx_http_request_t *r, std::string &body)
+{
+    ngx_chain_t  *cl;
+    ngx_buf_t    *b;
+    ssize_t       n;
+
+    body.clear();
+
+    if (r->request_body == NULL) {
+        return true;
+    }
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file) {
+            size_t  len = b->file_last - b->file_pos;
+
+            if (body.size() + len > NGX_HTTP_SEAM_OAUTH_MAX_BODY) {
+                return false;
+            }
+
+            size_t  at = body.size();
+            body.resize(at + len);
+            n = ngx_read_file(b->file, (u_char *) &body[at], len,
+                              b->file_pos);
+            if (n != (ssize_t) len) {
+                return false;
+            }
+
+            continue;
+        }
+
+        if (body.size() + (b->last - b->pos) > NGX_HTTP_SEAM_OAUTH_MAX_BODY) {
+            return false;
+        }
+
+        body.append((char *) b->pos, b->last - b->pos);
+    }
+
+    return true;
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_start_body(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt handler)
+{
+    ngx_int_t  rc;
+
+    if (r->headers_in.content_length_n > NGX_HTTP_SEAM_OAUTH_MAX_BODY) {
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+/* thread-pool tasks */
+
+
+static void
+ngx_http_seam_oauth_job_cleanup(void *data)
+{
+    static_cast<ngx_http_seam_oauth_job *>(data)->~ngx_http_seam_oauth_job();
+}
+
+
+static void
+ngx_http_seam_oauth_job_run(void *data, ngx_log_t *log)
+{
+    ngx_http_seam_oauth_task_ctx_t *tc =
+        static_cast<ngx_http_seam_oauth_task_ctx_t *>(data);
+
+    try {
+        tc->job->work();
+
+    } catch (const std::exception &e) {
+        tc->job->failure = e.what();
+    }
+}
+
+
+static void
+ngx_http_seam_oauth_job_done(ngx_event_t *ev)
+{
+    ngx_int_t                        rc;
+    ngx_connection_t                *c;
+    ngx_http_request_t              *r;
+    ngx_http_seam_oauth_task_ctx_t  *tc;
+
+    tc = static_cast<ngx_http_seam_oauth_task_ctx_t *>(ev->data);
+    r = tc->request;
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    r->main->blocked--;
+    r->aio = 0;
+
+    if (!tc->job->failure.empty()) {
+        ngx_log_error(NGX_LOG_ERR, c->log, 0, "seam_oauth: %s",
+                      tc->job->failure.c_str());
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    } else {
+        try {
+            rc = tc->job->done(r, tc->job);
+
+        } catch (const std::exception &e) {
+            ngx_log_error(NGX_LOG_ERR, c->log, 0, "seam_oauth: %s", e.what());
+            rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    ngx_http_finalize_request(r, rc);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static ngx_http_seam_oauth_job *
+ngx_http_seam_oauth_job_new(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_seam_oauth_job));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    new (cln->data) ngx_http_seam_oauth_job();
+    cln->handler = ngx_http_seam_oauth_job_cleanup;
+
+    return static_cast<ngx_http_seam_oauth_job *>(cln->data);
+}
+
+
+/* Runs `job->work` in the thread pool, then `job->done` on the event
+ * loop: password hashing and durable commits never block other requests. */
+static ngx_int_t
+ngx_http_seam_oauth_post_job(ngx_http_request_t *r,
+    ngx_http_seam_oauth_job *job)
+{
+    ngx_thread_task_t                *task;
+    ngx_http_seam_oauth_task_ctx_t   *tc;
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    task = ngx_thread_task_alloc(r->pool,
+                                 sizeof(ngx_http_seam_oauth_task_ctx_t));
+    if (task == NULL) {
+        return NGX_ERROR;
+    }
+
+    tc = static_cast<ngx_http_seam_oauth_task_ctx_t *>(task->ctx);
+    tc->request = r;
+    tc->job = job;
+
+    task->handler = ngx_http_seam_oauth_job_run;
+    task->event.handler = ngx_http_seam_oauth_job_done;
+    task->event.data = tc;
+
+    if (ngx_thread_task_post(smcf->thread_pool, task) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    r->main->blocked++;
+    r->aio = 1;
+
+    return NGX_OK;
+}
+
+
+/* GET and POST /authorize */
+
+
+static const ngx_str_t  ngx_http_seam_oauth_cookie_name =
+    ngx_string("seam_oauth_csrf");
+
+
+static std::string
+ngx_http_seam_oauth_csrf_cookie(ngx_http_request_t *r)
+{
+    ngx_str_t  value;
+
+    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
+            const_cast<ngx_str_t *>(&ngx_http_seam_oauth_cookie_name), &value)
+        == NGX_DECLINED)
+    {
+        return "";
+    }
+
+    std::string nonce((char *) value.data, value.len);
+
+    if (nonce.size() != 22 || !seam::base64url_decode(nonce)) {
+        return "";
+    }
+
+    return nonce;
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_login_page(ngx_http_request_t *r,
+    const seam::authorization_request &req, const std::string &email,
+    const std::string &error)
+{
+    seam::http_answer                 a;
+    std::string                       nonce;
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    nonce = ngx_http_seam_oauth_csrf_cookie(r);
+    if (nonce.empty()) {
+        nonce = seam::base64url_encode(seam::random_bytes(16));
+    }
+
+    a.status = NGX_HTTP_OK;
+    a.content_type = "text/html; charset=utf-8";
+    a.body = smcf->login_page->render({
+        {"action", std::string(ngx_http_seam_oauth_view(r->uri))},
+        {"client_name", req.client->name},
+        {"client_id", req.client->id},
+        {"redirect_uri", req.redirect_uri},
+        {"state", req.state},
+        {"scope", req.scope},
+        {"code_challenge", req.code_challenge},
+        {"code_challenge_method", req.code_challenge.empty() ? "" : "S256"},
+        {"response_type", "code"},
+        {"csrf_token", seam::csrf_token(*ngx_http_seam_oauth_csrf_key, nonce,
+                                        ngx_time(), req)},
+        {"email", email},
+        {"error", error},
+    });
+
+    ngx_http_seam_oauth_page_headers(a);
+
+    /* RFC 6749 §10.12: the form is bound to this cookie; SameSite keeps
+     * other sites from posting with it */
+    std::string cookie = "seam_oauth_csrf=" + nonce + "; Path="
+                         + std::string(ngx_http_seam_oauth_view(r->uri))
+                         + "; Max-Age="
+                         + std::to_string(smcf->oauth->login_form_ttl)
+                         + "; HttpOnly; SameSite=Strict";
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        cookie += "; Secure";
+    }
+#endif
+    a.headers.emplace_back("Set-Cookie", cookie);
+
+    return ngx_http_seam_oauth_send(r, a);
+}
+
+
+/* Decides what a parsed authorization request gets, when it is not a
+ * login page: our own error page or a redirect back to the client. */
+static ngx_int_t
+ngx_http_seam_oauth_authorization_refused(ngx_http_request_t *r,
+    const seam::authorization_check &check)
+{
+    if (check.result == seam::authorization_check::outcome::show_error) {
+        return ngx_http_seam_oauth_error_page(r, NGX_HTTP_BAD_REQUEST,
+                                              check.message);
+    }
+
+    return ngx_http_seam_oauth_redirect(r,
+               seam::redirect_with_error(check.request, check.error,
+                                         check.description));
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_authorize_handler(ngx_http_request_t *r)
+{
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    if (r->method == NGX_HTTP_POST) {
+        return ngx_http_seam_oauth_start_body(r,
+                                              ngx_http_seam_oauth_login_body);
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        seam::http_answer  a;
+
+        a.status = NGX_HTTP_NOT_ALLOWED;
+        a.content_type = "text/plain";
+        a.body = "GET or POST\n";
+        a.headers.emplace_back("Allow", "GET, POST");
+        return ngx_http_seam_oauth_send(r, a);
+    }
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    try {
+        seam::form_result  q = seam::parse_form(
+                                   ngx_http_seam_oauth_view(r->args));
+
+        if (q.status != seam::form_status::ok) {
+            /* RFC 6749 §3.1: a parameter twice is refused; with the
+             * redirect_uri in doubt, only our own page is safe */
+            return ngx_http_seam_oauth_error_page(r, NGX_HTTP_BAD_REQUEST,
+                       "The request is malformed: " + seam::describe(q)
+                       + ".");
+        }
+
+        seam::authorization_check  check =
+            seam::check_authorization(q.values, *smcf->oauth);
+
+        if (check.result != seam::authorization_check::outcome::ok) {
+            return ngx_http_seam_oauth_authorization_refused(r, check);
+        }
+
+        return ngx_http_seam_oauth_login_page(r, check.request, "", "");
+
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "seam_oauth: authorize: %s", e.what());
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+
+/* The Origin this server would send for its own page. */
+static bool
+ngx_http_seam_oauth_same_origin(ngx_http_request_t *r, std::string_view origin)
+{
+    std::string  expected;
+
+#if (NGX_HTTP_SSL)
+    expected = r->connection->ssl ? "https://" : "http://";
+#else
+    expected = "http://";
+#endif
+
+    if (r->headers_in.host == NULL) {
+        return false;
+    }
+
+    expected.append(ngx_http_seam_oauth_view(r->headers_in.host->value));
+
+    return origin == expected;
+}
+
+
+static void
+ngx_http_seam_oauth_login_body(ngx_http_request_t *r)
+{
+    ngx_int_t                         rc;
+    ngx_table_elt_t                  *origin;
+    ngx_http_seam_oauth_job          *job;
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+    std::string                       body;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    try {
+        if (!ngx_http_seam_oauth_read_body(r, body)) {
+            ngx_http_finalize_request(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
+            return;
+        }
+
+        seam::form_result  f = seam::parse_form(body);
+
+        if (f.status != seam::form_status::ok) {
+            rc = ngx_http_seam_oauth_error_page(r, NGX_HTTP_BAD_REQUEST,
+                     "The request is malformed: " + seam::describe(f) + ".");
+            ngx_http_finalize_request(r, rc);
+            return;
+        }
+
+        seam::authorization_check  check =
+            seam::check_authorization(f.values, *smcf->oauth);
+
+        if (check.result == seam::authorization_check::outcome::show_error) {
+            rc = ngx_http_seam_oauth_authorization_refused(r, check);
+            ngx_http_finalize_request(r, rc);
+            return;
+        }
+
+        /* CSRF before any credential is looked at (RFC 6749 §10.12) */
+        origin = ngx_http_seam_oauth_header_in(r, "Origin");
+
+        bool  forged = origin != NULL
+                       && !ngx_http_seam_oauth_same_origin(r,
+                              ngx_http_seam_oauth_view(origin->value));
+
+        if (!forged) {
+            forged = check.result != seam::authorization_check::outcome::ok
+                     || !seam::csrf_valid(*ngx_http_seam_oauth_csrf_key,
+                            ngx_http_seam_oauth_csrf_cookie(r),
+                            f.values.value("csrf_token"), ngx_time(),
+                            smcf->oauth->login_form_ttl, check.request);
+        }
+
+        if (forged) {
+            rc = ngx_http_seam_oauth_error_page(r, NGX_HTTP_FORBIDDEN,
+                     "This sign-in form has expired or did not come from "
+                     "this site. Go back to the application and start "
+                     "again.");
+            ngx_http_finalize_request(r, rc);
+            return;
+        }
+
+        std::string  email(f.values.value("email"));
+        std::string  password(f.values.value("password"));
+
+        if (!seam::valid_email(email) || password.empty()
+            || password.size() > 1024)
+        {
+            rc = ngx_http_seam_oauth_login_page(r, check.request, email,
+                     "The e-mail or password is incorrect.");
+            ngx_http_finalize_request(r, rc);
+            return;
+        }
+
+        job = ngx_http_seam_oauth_job_new(r);
+        if (job == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        job->authz = check.request;
+        job->email = std::move(email);
+        job->password = std::move(password);
+        job->done = ngx_http_seam_oauth_login_done;
+
+        seam::store  *store = ngx_http_seam_oauth_store;
+        uint64_t      now = ngx_time();
+        uint64_t      ttl = smcf->oauth->code_ttl;
+
+        job->work = [job, store, now, ttl]() {
+            auto user = seam::find_user_threaded(*store, job->email);
+
+            if (!user) {
+                seam::verify_password_decoy(job->password);
+                return;
+            }
+
+            if (!seam::verify_password(job->password, user->password_hash)) {
+                return;
+            }
+
+            job->signed_in = true;
+
+            seam::code_record  code;
+            code.client_id = job->authz.client->id;
+            code.redirect_uri = job->authz.redirect_uri;
+            code.user_id = user->user_id;
+            code.scope = job->authz.scope;
+            code.code_challenge = job->authz.code_challenge;
+
+            auto issued = seam::issue_code(*store, code, now, ttl);
+            if (!issued) {
+                job->store_full = true;
+                return;
+            }
+
+            job->code = std::move(*issued);
+        };
+
+        if (ngx_http_seam_oauth_post_job(r, job) != NGX_OK) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "seam_oauth: cannot post a task to thread pool "
+                          "\"%V\"", &smcf->thread_pool_name);
+            ngx_http_finalize_request(r, NGX_HTTP_SERVICE_UNAVAILABLE);
+        }
+
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "seam_oauth: sign-in: %s", e.what());
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_login_done(ngx_http_request_t *r,
+    ngx_http_seam_oauth_job *job)
+{
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    if (job->store_full) {
+        smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+                   ngx_http_get_module_main_conf(r,
+                                                 ngx_http_seam_oauth_module));
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "seam_oauth: the store \"%V\" is full (map_size %uz); "
+                      "raise map_size in seam_oauth_store",
+                      &smcf->store_path, smcf->map_size);
+
+        return ngx_http_seam_oauth_error_page(r,
+                   NGX_HTTP_SERVICE_UNAVAILABLE,
+                   "Sign-in is temporarily unavailable. Try again later.");
+    }
+
+    if (!job->signed_in) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "seam_oauth: failed sign-in for client \"%s\"",
+                      job->authz.client->id.c_str());
+
+        return ngx_http_seam_oauth_login_page(r, job->authz, job->email,
+                   "The e-mail or password is incorrect.");
+    }
+
+    return ngx_http_seam_oauth_redirect(r,
+               seam::redirect_with_code(job->authz, job->code));
+}
+
+
+/* POST /oauth/token */
+
+
+static ngx_int_t
+ngx_http_seam_oauth_token_handler(ngx_http_request_t *r)
+{
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    if (r->method == NGX_HTTP_POST) {
+        return ngx_http_seam_oauth_start_body(r,
+                                              ngx_http_seam_oauth_token_body);
+    }
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    try {
+        seam::token_request  req;
+
+        req.method = ngx_http_seam_oauth_view(r->method_name);
+
+        return ngx_http_seam_oauth_send(r,
+                   seam::plan_token_request(req, *smcf->oauth, ngx_time())
+                       .answer);
+
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "seam_oauth: token: %s", e.what());
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+
+static void
+ngx_http_seam_oauth_token_body(ngx_http_request_t *r)
+{
+    ngx_int_t                         rc;
+    ngx_http_seam_oauth_job          *job;
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+    std::string                       body;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    try {
+        if (!ngx_http_seam_oauth_read_body(r, body)) {
+            ngx_http_finalize_request(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
+            return;
+        }
+
+        seam::token_request  req;
+
+        req.method = "POST";
+        req.body = body;
+
+        if (r->headers_in.content_type) {
+            req.content_type =
+                ngx_http_seam_oauth_view(r->headers_in.content_type->value);
+        }
+
+        if (r->headers_in.authorization) {
+            req.authorization =
+                ngx_http_seam_oauth_view(r->headers_in.authorization->value);
+        }
+
+        seam::token_plan  plan = seam::plan_token_request(req, *smcf->oauth,
+                                                          ngx_time());
+
+        if (!plan.ready) {
+            if (plan.answer.status == NGX_HTTP_UNAUTHORIZED) {
+                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                              "seam_oauth: client authentication failed");
+            }
+
+            rc = ngx_http_seam_oauth_send(r, plan.answer);
+            ngx_http_finalize_request(r, rc);
+            return;
+        }
+
+        job = ngx_http_seam_oauth_job_new(r);
+        if (job == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        job->redeem_request = std::move(plan.redeem);
+        job->done = ngx_http_seam_oauth_token_done;
+
+        seam::store  *store = ngx_http_seam_oauth_store;
+
+        job->work = [job, store]() {
+            job->redeemed = seam::redeem_code(*store, job->redeem_request);
+        };
+
+        if (ngx_http_seam_oauth_post_job(r, job) != NGX_OK) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "seam_oauth: cannot post a task to thread pool "
+                          "\"%V\"", &smcf->thread_pool_name);
+            rc = ngx_http_seam_oauth_send(r,
+                     seam::token_error(seam::oauth_error::temporarily_unavailable,
+                                       "", false, smcf->oauth->realm));
+            ngx_http_finalize_request(r, rc);
+        }
+
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "seam_oauth: token: %s", e.what());
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_token_done(ngx_http_request_t *r,
+    ngx_http_seam_oauth_job *job)
+{
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    if (job->redeemed.store_full) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "seam_oauth: the store \"%V\" is full (map_size %uz); "
+                      "raise map_size in seam_oauth_store",
+                      &smcf->store_path, smcf->map_size);
+    }
+
+    if (job->redeemed.replay) {
+        /* RFC 6749 §4.1.2: tokens issued for a replayed code are revoked */
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "seam_oauth: authorization code replayed by client "
+                      "\"%s\": its grant was revoked",
+                      job->redeem_request.client_id.c_str());
+    }
+
+    return ngx_http_seam_oauth_send(r,
+               seam::answer_redemption(job->redeemed, *smcf->oauth));
+}
+
+
+/* the bearer check */
+
+
+static ngx_int_t
+ngx_http_seam_oauth_copy(ngx_http_request_t *r, ngx_str_t *dst,
+    const std::string &src)
+{
+    dst->len = src.size();
+    dst->data = static_cast<u_char *>(ngx_pnalloc(r->pool, src.size() + 1));
+    if (dst->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(dst->data, src.data(), src.size());
+
+    return NGX_OK;
+}
+
+
+/* Keeps the real answer on the main request, where variables survive the
+ * error_page redirect to a "seam_oauth_denied" location: auth_request
+ * passes only 401 and 403 on, so a 400 travels as a 401 to there. */
+static ngx_int_t
+ngx_http_seam_oauth_record_denial(ngx_http_request_t *r, int status,
+    const std::string &challenge)
+{
+    ngx_str_t                         s;
+    ngx_http_variable_value_t        *vv;
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    if (ngx_http_seam_oauth_copy(r, &s, std::to_string(status) + " "
+                                        + challenge)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    vv = &r->main->variables[smcf->denial_index];
+    vv->data = s.data;
+    vv->len = s.len;
+    vv->valid = 1;
+    vv->no_cacheable = 0;
+    vv->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_check_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                         rc;
+    ngx_http_seam_oauth_ctx_t        *ctx;
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx = static_cast<ngx_http_seam_oauth_ctx_t *>(
+              ngx_pcalloc(r->pool, sizeof(ngx_http_seam_oauth_ctx_t)));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_seam_oauth_module);
+
+    try {
+        std::optional<std::string_view>  header;
+
+        if (r->headers_in.authorization) {
+            header = ngx_http_seam_oauth_view(
+                         r->headers_in.authorization->value);
+        }
+
+        seam::bearer_result  result = seam::check_bearer(
+                                          *ngx_http_seam_oauth_store, header,
+                                          smcf->oauth->realm, ngx_time());
+
+        if (result.status == NGX_HTTP_NO_CONTENT) {
+            if (ngx_http_seam_oauth_copy(r, &ctx->user_id,
+                                         result.token.user_id) != NGX_OK
+                || ngx_http_seam_oauth_copy(r, &ctx->client_id,
+                                            result.token.client_id) != NGX_OK
+                || ngx_http_seam_oauth_copy(r, &ctx->scope,
+                                            result.token.scope) != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+        } else {
+            if (ngx_http_seam_oauth_record_denial(r, result.status,
+                                                  result.challenge) != NGX_OK
+                || ngx_http_seam_oauth_add_header(r, "WWW-Authenticate",
+                                                  result.challenge) != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            if (r != r->main && result.status == NGX_HTTP_BAD_REQUEST) {
+                result.status = NGX_HTTP_UNAUTHORIZED;
+            }
+        }
+
+        r->headers_out.status = result.status;
+        r->headers_out.content_length_n = 0;
+        r->header_only = 1;
+
+        rc = ngx_http_send_header(r);
+
+        return rc == NGX_ERROR ? rc : NGX_OK;
+
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "seam_oauth: bearer check: %s", e.what());
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+
+/* The error_page location behind auth_request: answers with the status,
+ * WWW-Authenticate challenge and JSON error that the check decided. */
+static ngx_int_t
+ngx_http_seam_oauth_denied_handler(ngx_http_request_t *r)
+{
+    ngx_uint_t                        i;
+    ngx_list_part_t                  *part;
+    ngx_table_elt_t                  *h;
+    ngx_http_variable_value_t        *vv;
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+    seam::http_answer                 a;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    vv = ngx_http_get_indexed_variable(r, smcf->denial_index);
+
+    std::string_view  denial;
+    if (vv != NULL && !vv->not_found && vv->len > 4) {
+        denial = std::string_view((char *) vv->data, vv->len);
+    }
+
+    /* the challenge auth_request copied over is replaced by ours */
+    part = &r->headers_out.headers.part;
+    h = static_cast<ngx_table_elt_t *>(part->elts);
+
+    for (i = 0; /* void */; i++) {
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+            part = part->next;
+            h = static_cast<ngx_table_elt_t *>(part->elts);
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("WWW-Authenticate") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "WWW-Authenticate",
+                               h[i].key.len) == 0)
+        {
+            h[i].hash = 0;
+        }
+    }
+    r->headers_out.www_authenticate = NULL;
+
+    try {
+        int          status = NGX_HTTP_UNAUTHORIZED;
+        std::string  challenge = seam::bearer_challenge(smcf->oauth->realm,
+                                                        seam::oauth_error::none);
+
+        if (!denial.empty()) {
+            status = std::stoi(std::string(denial.substr(0, 3)));
+            challenge = std::string(denial.substr(4));
+        }
+
+        size_t  e = challenge.find("error=\"");
+        std::string  error = e == std::string::npos
+                             ? "" : challenge.substr(e + 7,
+                                   challenge.find('"', e + 7) - e - 7);
+
+        a.status = status;
+        a.body = error.empty() ? "{\"error\":\"unauthorized\"}"
+                               : "{\"error\":\"" + error + "\"}";
+        a.headers.emplace_back("WWW-Authenticate", challenge);
+        a.headers.emplace_back("Cache-Control", "no-store");
+
+        return ngx_http_seam_oauth_send(r, a);
+
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "seam_oauth: denied: %s", e.what());
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+
+/* variables */
+
+
+static ngx_int_t
+ngx_http_seam_oauth_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t                  *s;
+    ngx_http_seam_oauth_ctx_t  *ctx;
+
+    ctx = static_cast<ngx_http_seam_oauth_ctx_t *>(
+              ngx_http_get_module_ctx(r, ngx_http_seam_oauth_module));
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    switch (data) {
+    case NGX_HTTP_SEAM_OAUTH_VAR_USER_ID:
+        s = &ctx->user_id;
+        break;
+    case NGX_HTTP_SEAM_OAUTH_VAR_CLIENT_ID:
+        s = &ctx->client_id;
+        break;
+    default:
+        s = &ctx->scope;
+        break;
+    }
+
+    if (s->data == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->data = s->data;
+    v->len = s->len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_denial_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    v->not_found = 1;
+
+    return NGX_OK;
+}

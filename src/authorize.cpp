@@ -1,0 +1,194 @@
+#include "authorize.h"
+#include "crypto.h"
+#include "grants.h"
+
+#include <algorithm>
+
+namespace seam {
+
+static authorization_check
+show_error(std::string message)
+{
+    authorization_check c;
+    c.result = authorization_check::outcome::show_error;
+    c.message = std::move(message);
+    return c;
+}
+
+static authorization_check &
+redirect_error(authorization_check &c, oauth_error e, std::string why)
+{
+    c.result = authorization_check::outcome::redirect_error;
+    c.error = e;
+    c.description = std::move(why);
+    return c;
+}
+
+authorization_check
+check_authorization(const params &p, const oauth_config &config)
+{
+    const client_config *client;
+    if (const std::string *id = p.get("client_id")) {
+        client = config.find(*id);
+        if (client == nullptr) {
+            return show_error("This application is not registered here.");
+        }
+    } else {
+        client = config.intercom_guide_client();
+        if (client == nullptr) {
+            return show_error("The request names no application "
+                              "(client_id is missing).");
+        }
+    }
+
+    const std::string *redirect_uri = p.get("redirect_uri");
+    if (redirect_uri == nullptr) {
+        return show_error("The request has no redirect_uri.");
+    }
+    auto redirect_to = client->redirects.match(*redirect_uri);
+    if (!redirect_to) {
+        return show_error("The redirect_uri is not registered for this "
+                          "application.");
+    }
+
+    authorization_check c;
+    authorization_request &r = c.request;
+    r.client = client;
+    r.redirect_uri = *redirect_uri;
+    r.redirect_to = std::move(*redirect_to);
+    r.state = std::string(p.value("state"));
+
+    /* from here on errors go back to the client (RFC 6749 §4.1.2.1) */
+    const std::string *response_type = p.get("response_type");
+    if (response_type == nullptr) {
+        if (!client->intercom_guide) {
+            return redirect_error(c, oauth_error::invalid_request,
+                                  "response_type is missing");
+        }
+    } else if (*response_type != "code") {
+        return redirect_error(c, oauth_error::unsupported_response_type,
+                              "only response_type=code is supported");
+    }
+
+    const std::string *challenge = p.get("code_challenge");
+    const std::string *method = p.get("code_challenge_method");
+    if (challenge != nullptr) {
+        if (method == nullptr || *method != "S256") {
+            return redirect_error(c, oauth_error::invalid_request,
+                                  "code_challenge_method must be S256");
+        }
+        if (!valid_code_challenge(*challenge)) {
+            return redirect_error(c, oauth_error::invalid_request,
+                                  "code_challenge must be 43 base64url "
+                                  "characters");
+        }
+        r.code_challenge = *challenge;
+    } else if (method != nullptr) {
+        return redirect_error(c, oauth_error::invalid_request,
+                              "code_challenge_method without "
+                              "code_challenge");
+    } else if (client->require_pkce) {
+        return redirect_error(c, oauth_error::invalid_request,
+                              "this client must send a PKCE code_challenge");
+    }
+
+    std::vector<std::string> scopes;
+    if (!split_scope(p.value("scope"), scopes)) {
+        return redirect_error(c, oauth_error::invalid_scope,
+                              "malformed scope");
+    }
+    for (const std::string &s : scopes) {
+        if (std::find(client->scopes.begin(), client->scopes.end(), s)
+            == client->scopes.end())
+        {
+            return redirect_error(c, oauth_error::invalid_scope,
+                                  "scope not allowed for this client");
+        }
+    }
+    r.scope = std::string(p.value("scope"));
+
+    c.result = authorization_check::outcome::ok;
+    return c;
+}
+
+std::string
+redirect_with_error(const authorization_request &r, oauth_error error,
+                    std::string_view description)
+{
+    std::vector<std::pair<std::string, std::string>> q{
+        {"error", std::string(wire_name(error))},
+        {"error_description", std::string(description)},
+    };
+    if (!r.state.empty()) {
+        q.emplace_back("state", r.state);
+    }
+    return append_query(r.redirect_to, q);
+}
+
+std::string
+redirect_with_code(const authorization_request &r, std::string_view code)
+{
+    std::vector<std::pair<std::string, std::string>> q{
+        {"code", std::string(code)},
+    };
+    if (!r.state.empty()) {
+        q.emplace_back("state", r.state);
+    }
+    return append_query(r.redirect_to, q);
+}
+
+/* Each field length-prefixed, so that no two requests share a text. */
+static std::string
+csrf_message(std::string_view nonce, uint64_t issued,
+             const authorization_request &r)
+{
+    std::string m = "seam-oauth csrf v1";
+    for (std::string_view field :
+         {nonce, std::string_view(r.client->id),
+          std::string_view(r.redirect_uri), std::string_view(r.state),
+          std::string_view(r.scope), std::string_view(r.code_challenge)})
+    {
+        m.append(std::to_string(field.size()));
+        m.push_back(':');
+        m.append(field);
+    }
+    m.append(std::to_string(issued));
+    return m;
+}
+
+std::string
+csrf_token(std::string_view key, std::string_view nonce, uint64_t now,
+           const authorization_request &r)
+{
+    return std::to_string(now) + "."
+           + base64url_encode(
+               hmac_sha256(key, csrf_message(nonce, now, r))));
+}
+
+bool
+csrf_valid(std::string_view key, std::string_view nonce,
+           std::string_view token, uint64_t now, uint64_t ttl,
+           const authorization_request &r)
+{
+    size_t dot = token.find('.');
+    if (nonce.empty() || dot == 0 || dot == std::string_view::npos
+        || dot > 19)
+    {
+        return false;
+    }
+    uint64_t issued = 0;
+    for (char c : token.substr(0, dot)) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        issued = issued * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (issued > now + 60 || now - std::min(now, issued) > ttl) {
+        return false;
+    }
+    std::string expected = base64url_encode(
+        hmac_sha256(key, csrf_message(nonce, issued, r))));
+    return constant_time_equal(expected, token.substr(dot + 1));
+}
+
+}  // namespace seam

@@ -1,0 +1,62 @@
+/*
+ * GET and POST /authorize: which requests get a login page, which get our
+ * own error page (never a redirect: RFC 6749 §4.1.2.1, when the client or
+ * redirect_uri is not right), and which go back to the client with an
+ * error; the CSRF token that binds a login form to its request.
+ */
+#pragma once
+
+#include "clients.h"
+#include "form.h"
+#include "oauth_error.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace seam {
+
+struct authorization_request {
+    const client_config *client = nullptr;
+    std::string redirect_uri;      /* as sent, bound to the code */
+    std::string redirect_to;       /* rebuilt from the validated parts */
+    std::string state;
+    std::string scope;             /* granted: the requested scopes */
+    std::string code_challenge;    /* S256, or "" */
+};
+
+struct authorization_check {
+    enum class outcome { show_error, redirect_error, ok };
+    outcome result = outcome::show_error;
+    std::string message;           /* show_error: why, for the page */
+    oauth_error error = oauth_error::none;   /* redirect_error */
+    std::string description;
+    authorization_request request;
+};
+
+/* The checks in the order RFC 6749 §4.1.2.1 wants them: client and
+ * redirect_uri first (an error page), then everything else (a redirect). */
+authorization_check check_authorization(const params &p,
+                                        const oauth_config &config);
+
+/* The Location for an error sent back to the client. */
+std::string redirect_with_error(const authorization_request &r,
+                                oauth_error error,
+                                std::string_view description);
+/* The Location for a successful sign-in. */
+std::string redirect_with_code(const authorization_request &r,
+                               std::string_view code);
+
+/*
+ * CSRF (RFC 6749 §10.12): the login form carries
+ * "<issued-at>.<HMAC(key, nonce, issued-at, request)>", where the nonce
+ * lives in an HttpOnly SameSite cookie; a POST is accepted only with a
+ * matching cookie, for the same authorization request, within `ttl`.
+ */
+std::string csrf_token(std::string_view key, std::string_view nonce,
+                       uint64_t now, const authorization_request &r);
+bool csrf_valid(std::string_view key, std::string_view nonce,
+                std::string_view token, uint64_t now, uint64_t ttl,
+                const authorization_request &r);
+
+}  // namespace seam

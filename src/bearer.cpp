@@ -1,0 +1,98 @@
+#include "bearer.h"
+#include "grants.h"
+
+namespace seam {
+
+static const size_t max_token = 512;
+
+static bool
+b64token_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+           || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
+           || c == '~' || c == '+' || c == '/';
+}
+
+bearer_header
+parse_bearer(std::optional<std::string_view> header,
+             std::string_view &token_out)
+{
+    if (!header) {
+        return bearer_header::missing;
+    }
+    std::string_view h = *header;
+    size_t sp = h.find(' ');
+    std::string_view scheme = h.substr(0, sp);
+    static const std::string_view bearer = "bearer";
+    bool is_bearer = scheme.size() == bearer.size();
+    for (size_t i = 0; is_bearer && i < bearer.size(); i++) {
+        char c = scheme[i];
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+        is_bearer = c == bearer[i];
+    }
+    if (!is_bearer) {
+        return scheme.empty() ? bearer_header::malformed
+                              : bearer_header::other_scheme;
+    }
+    if (sp == std::string_view::npos) {
+        return bearer_header::malformed;
+    }
+    std::string_view token = h.substr(sp + 1);
+    size_t end = 0;
+    while (end < token.size() && b64token_char(token[end])) {
+        end++;
+    }
+    if (end == 0) {
+        return bearer_header::malformed;
+    }
+    while (end < token.size() && token[end] == '=') {
+        end++;
+    }
+    if (end != token.size() || token.size() > max_token) {
+        return bearer_header::malformed;
+    }
+    token_out = token;
+    return bearer_header::token;
+}
+
+std::string
+bearer_challenge(std::string_view realm, oauth_error error)
+{
+    std::string c = "Bearer realm=\"" + std::string(realm) + "\"";
+    if (error != oauth_error::none) {
+        c += ", error=\"" + std::string(wire_name(error)) + "\"";
+    }
+    return c;
+}
+
+bearer_result
+check_bearer(store &s, std::optional<std::string_view> header,
+             std::string_view realm, uint64_t now)
+{
+    bearer_result r;
+    std::string_view token;
+    switch (parse_bearer(header, token)) {
+    case bearer_header::missing:
+    case bearer_header::other_scheme:
+        r.status = 401;
+        break;
+    case bearer_header::malformed:
+        r.status = 400;
+        r.error = oauth_error::invalid_request;
+        break;
+    case bearer_header::token:
+        if (auto found = find_access_token(s, token, now)) {
+            r.token = std::move(*found);
+            return r;
+        }
+        r.status = 401;
+        r.error = oauth_error::invalid_token;
+        break;
+    }
+    r.challenge = bearer_challenge(realm, r.error);
+    return r;
+}
+
+}  // namespace seam

@@ -1,0 +1,44 @@
+/*
+ * The bearer check in front of the device API (RFC 6750): the token is
+ * read from the Authorization header only (§2.1; query and body tokens
+ * are not accepted), looked up by its SHA-256 in one LMDB read.
+ */
+#pragma once
+
+#include "oauth_error.h"
+#include "records.h"
+#include "store.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace seam {
+
+enum class bearer_header {
+    token,          /* "Bearer <b64token>" */
+    missing,        /* no Authorization header: 401 without error */
+    other_scheme,   /* e.g. Basic: 401 with the Bearer challenge */
+    malformed,      /* bad syntax: 400 invalid_request */
+};
+
+/* Reads "Bearer <b64token>" (scheme case-insensitive, one space, RFC 6750
+ * §2.1 b64token); on `token`, `token_out` views into `header`. */
+bearer_header parse_bearer(std::optional<std::string_view> header,
+                           std::string_view &token_out);
+
+struct bearer_result {
+    int status = 204;
+    oauth_error error = oauth_error::none;
+    std::string challenge;         /* WWW-Authenticate, when not 204 */
+    access_token_record token;
+};
+
+/* The whole check: parse, hash, one read. Event loop only. */
+bearer_result check_bearer(store &s, std::optional<std::string_view> header,
+                           std::string_view realm, uint64_t now);
+
+std::string bearer_challenge(std::string_view realm, oauth_error error);
+
+}  // namespace seam

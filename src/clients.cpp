@@ -1,0 +1,147 @@
+#include "clients.h"
+#include "crypto.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace seam {
+
+static bool
+starts_with(std::string_view s, std::string_view prefix)
+{
+    return s.substr(0, prefix.size()) == prefix;
+}
+
+static std::string
+read_secret_file(const std::string &path, std::string &error)
+{
+    std::ifstream in(path);
+    if (!in) {
+        error = "cannot read secret_file \"" + path + "\"";
+        return "";
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string secret = ss.str();
+    while (!secret.empty()
+           && (secret.back() == '\n' || secret.back() == '\r'))
+    {
+        secret.pop_back();
+    }
+    if (secret.empty()) {
+        error = "secret_file \"" + path + "\" is empty";
+    }
+    return secret;
+}
+
+bool
+split_scope(std::string_view scope, std::vector<std::string> &out)
+{
+    out.clear();
+    if (scope.empty()) {
+        return true;
+    }
+    size_t pos = 0;
+    for (;;) {
+        size_t sp = scope.find(' ', pos);
+        std::string_view token = scope.substr(pos, sp - pos);
+        if (token.empty()) {
+            return false;
+        }
+        for (unsigned char c : token) {
+            if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        out.emplace_back(token);
+        if (sp == std::string_view::npos) {
+            return true;
+        }
+        pos = sp + 1;
+    }
+}
+
+std::string
+configure_client(client_config &c, std::string_view option)
+{
+    std::string error;
+    if (starts_with(option, "secret=")) {
+        std::string_view secret = option.substr(7);
+        if (secret.empty()) {
+            return "empty secret";
+        }
+        c.secret_hash = sha256(secret);
+    } else if (starts_with(option, "secret_file=")) {
+        std::string secret = read_secret_file(std::string(option.substr(12)),
+                                              error);
+        if (!error.empty()) {
+            return error;
+        }
+        c.secret_hash = sha256(secret);
+    } else if (starts_with(option, "redirect=")) {
+        error = c.redirects.add(option.substr(9));
+        if (!error.empty()) {
+            return "redirect \"" + std::string(option.substr(9)) + "\": "
+                   + error;
+        }
+    } else if (starts_with(option, "name=")) {
+        c.name = std::string(option.substr(5));
+    } else if (starts_with(option, "scope=")) {
+        if (!split_scope(option.substr(6), c.scopes)) {
+            return "invalid scope list";
+        }
+    } else if (option == "pkce=required") {
+        c.require_pkce = true;
+    } else if (option == "pkce=optional") {
+        c.require_pkce = false;
+    } else if (option == "intercom_guide") {
+        c.intercom_guide = true;
+    } else {
+        return "unknown option \"" + std::string(option) + "\"";
+    }
+    return "";
+}
+
+std::string
+finish_client(const client_config &c)
+{
+    if (c.id.empty() || c.id.size() > 128) {
+        return "a client id must have 1 to 128 characters";
+    }
+    for (unsigned char ch : c.id) {
+        if (ch < 0x21 || ch > 0x7e) {
+            return "a client id must be printable ASCII";
+        }
+    }
+    if (c.secret_hash.empty()) {
+        return "client \"" + c.id + "\" needs secret= or secret_file=";
+    }
+    if (c.redirects.empty()) {
+        return "client \"" + c.id + "\" needs at least one redirect=";
+    }
+    return "";
+}
+
+const client_config *
+oauth_config::find(std::string_view id) const
+{
+    for (const client_config &c : clients) {
+        if (c.id == id) {
+            return &c;
+        }
+    }
+    return nullptr;
+}
+
+const client_config *
+oauth_config::intercom_guide_client() const
+{
+    for (const client_config &c : clients) {
+        if (c.intercom_guide) {
+            return &c;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace seam

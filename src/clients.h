@@ -1,0 +1,51 @@
+/*
+ * The module's OAuth configuration: the registered clients, the lifetimes,
+ * all read once from nginx.conf and shared read-only by every request.
+ */
+#pragma once
+
+#include "redirect_policy.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace seam {
+
+struct client_config {
+    std::string id;
+    std::string name;              /* shown on the login page */
+    std::string secret_hash;       /* SHA-256 of the secret, 32 bytes */
+    redirect_policy redirects;
+    /* follows Seam's intercom guide: the default client when /authorize
+     * has no client_id, response_type may be absent, and redirect_uri
+     * may be absent at the token endpoint */
+    bool intercom_guide = false;
+    bool require_pkce = false;
+    std::vector<std::string> scopes;   /* what it may ask for */
+};
+
+/* Applies one `seam_oauth_client` option ("secret=...", "secret_file=...",
+ * "redirect=...", "name=...", "scope=...", "pkce=required",
+ * "intercom_guide"); returns "" or an error for the operator. */
+std::string configure_client(client_config &c, std::string_view option);
+/* Checks a client once all its options are read. */
+std::string finish_client(const client_config &c);
+
+struct oauth_config {
+    std::vector<client_config> clients;
+    uint64_t code_ttl = 60;
+    uint64_t access_token_ttl = 3600;
+    uint64_t login_form_ttl = 900;    /* how long a login form stays valid */
+    std::string realm = "seam-oauth";
+
+    const client_config *find(std::string_view id) const;
+    const client_config *intercom_guide_client() const;
+};
+
+/* Scopes split on single spaces; false when a scope-token has a character
+ * RFC 6749 §3.3 does not allow or two spaces touch. */
+bool split_scope(std::string_view scope, std::vector<std::string> &out);
+
+}  // namespace seam

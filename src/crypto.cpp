@@ -1,0 +1,190 @@
+#include "crypto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+namespace seam {
+
+std::string
+random_bytes(size_t n)
+{
+    std::string out(n, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char *>(out.data()),
+                   static_cast<int>(n)) != 1)
+    {
+        throw std::runtime_error("RAND_bytes failed");
+    }
+    return out;
+}
+
+std::string
+new_secret()
+{
+    return base64url_encode(random_bytes(32));
+}
+
+std::string
+sha256(std::string_view data)
+{
+    std::string d(32, '\0');
+    unsigned int len = 0;
+    if (EVP_Digest(data.data(), data.size(),
+                   reinterpret_cast<unsigned char *>(d.data()), &len,
+                   EVP_sha256(), nullptr) != 1)
+    {
+        throw std::runtime_error("EVP_Digest failed");
+    }
+    return d;
+}
+
+std::string
+hmac_sha256(std::string_view key, std::string_view data)
+{
+    std::string d(32, '\0');
+    unsigned int len = 0;
+    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+             reinterpret_cast<const unsigned char *>(data.data()),
+             data.size(), reinterpret_cast<unsigned char *>(d.data()), &len)
+        == nullptr)
+    {
+        throw std::runtime_error("HMAC failed");
+    }
+    return d;
+}
+
+bool
+constant_time_equal(std::string_view a, std::string_view b)
+{
+    if (a.size() != b.size()) {
+        return false;
+    }
+    return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+static const char b64_std[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64_url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static std::string
+encode64(std::string_view data, const char *alphabet, bool pad)
+{
+    std::string out;
+    out.reserve((data.size() + 2) / 3 * 4);
+    size_t i = 0;
+    auto byte = [&](size_t k) {
+        return static_cast<unsigned>(static_cast<unsigned char>(data[k]));
+    };
+    for (; i + 3 <= data.size(); i += 3) {
+        unsigned v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
+        out.push_back(alphabet[v >> 18 & 63]);
+        out.push_back(alphabet[v >> 12 & 63]);
+        out.push_back(alphabet[v >> 6 & 63]);
+        out.push_back(alphabet[v & 63]);
+    }
+    size_t rest = data.size() - i;
+    if (rest) {
+        unsigned v = byte(i) << 16 | (rest == 2 ? byte(i + 1) << 8 : 0);
+        out.push_back(alphabet[v >> 18 & 63]);
+        out.push_back(alphabet[v >> 12 & 63]);
+        if (rest == 2) {
+            out.push_back(alphabet[v >> 6 & 63]);
+        }
+        if (pad) {
+            out.append(rest == 1 ? "==" : "=");
+        }
+    }
+    return out;
+}
+
+static std::optional<std::string>
+decode64(std::string_view text, const char *alphabet, bool padded)
+{
+    if (padded) {
+        if (text.size() % 4 != 0) {
+            return std::nullopt;
+        }
+        size_t pads = 0;
+        while (pads < 2 && pads < text.size()
+               && text[text.size() - 1 - pads] == '=')
+        {
+            pads++;
+        }
+        text.remove_suffix(pads);
+    } else if (text.size() % 4 == 1) {
+        return std::nullopt;
+    }
+
+    int map[256];
+    for (int &m : map) {
+        m = -1;
+    }
+    for (int k = 0; k < 64; k++) {
+        map[static_cast<unsigned char>(alphabet[k])] = k;
+    }
+
+    std::string out;
+    out.reserve(text.size() * 3 / 4);
+    unsigned acc = 0;
+    int bits = 0;
+    for (unsigned char c : text) {
+        int v = map[c];
+        if (v < 0) {
+            return std::nullopt;
+        }
+        acc = (acc << 6) | static_cast<unsigned>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((acc >> bits) & 0xff));
+        }
+    }
+    /* non-canonical trailing bits mean a mangled value */
+    if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
+        return std::nullopt;
+    }
+    return out;
+}
+
+std::string
+base64url_encode(std::string_view data)
+{
+    return encode64(data, b64_url, false);
+}
+
+std::optional<std::string>
+base64url_decode(std::string_view text)
+{
+    return decode64(text, b64_url, false);
+}
+
+std::optional<std::string>
+base64_decode(std::string_view text)
+{
+    return decode64(text, b64_std, true);
+}
+
+std::string
+base64_encode(std::string_view data)
+{
+    return encode64(data, b64_std, true);
+}
+
+std::string
+hex_encode(std::string_view data)
+{
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(data.size() * 2);
+    for (unsigned char c : data) {
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 0xf]);
+    }
+    return out;
+}
+
+}  // namespace seam

@@ -1,0 +1,34 @@
+/*
+ * The few primitives the module needs, all from OpenSSL: CSPRNG bytes,
+ * SHA-256, HMAC-SHA-256, constant-time comparison, base64 and base64url.
+ */
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace seam {
+
+/* n bytes from OpenSSL's CSPRNG; throws std::runtime_error on failure. */
+std::string random_bytes(size_t n);
+
+/* A fresh secret: 32 CSPRNG bytes (256 bits) as 43 base64url characters. */
+std::string new_secret();
+
+/* The 32-byte digests, as strings of raw bytes. */
+std::string sha256(std::string_view data);
+std::string hmac_sha256(std::string_view key, std::string_view data);
+
+/* CRYPTO_memcmp over equal lengths; a length mismatch is unequal. */
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+std::string base64url_encode(std::string_view data);
+std::optional<std::string> base64url_decode(std::string_view text);
+/* Standard base64 with padding, as in HTTP Basic (RFC 7617). */
+std::optional<std::string> base64_decode(std::string_view text);
+std::string base64_encode(std::string_view data);
+
+std::string hex_encode(std::string_view data);
+
+}  // namespace seam

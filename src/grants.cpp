@@ -1,0 +1,339 @@
+#include "grants.h"
+#include "crypto.h"
+
+#include <algorithm>
+
+namespace seam {
+
+static std::string
+key_of(std::string_view secret)
+{
+    return sha256(secret);
+}
+
+std::optional<std::string>
+issue_code(store &s, code_record code, uint64_t now, uint64_t ttl)
+{
+    std::string secret = new_secret();
+    code.expires_at = now + ttl;
+    try {
+        txn t = s.begin_write();
+        t.put(table::codes, key_of(secret), encode(code));
+        t.commit();
+    } catch (const store_full &) {
+        return std::nullopt;
+    }
+    return secret;
+}
+
+bool
+valid_code_verifier(std::string_view v)
+{
+    if (v.size() < 43 || v.size() > 128) {
+        return false;
+    }
+    return std::all_of(v.begin(), v.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+               || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
+               || c == '~';
+    });
+}
+
+bool
+valid_code_challenge(std::string_view c)
+{
+    return c.size() == 43 && base64url_decode(c).has_value();
+}
+
+std::string
+s256_challenge(std::string_view verifier)
+{
+    return base64url_encode(sha256(verifier));
+}
+
+/* The checks of RFC 6749 §4.1.3 and RFC 7636 §4.6 on a live code. */
+static oauth_error
+check_code(const code_record &code, const redemption_request &req,
+           std::string &why)
+{
+    if (req.now >= code.expires_at) {
+        why = "the authorization code has expired";
+        return oauth_error::invalid_grant;
+    }
+    if (code.client_id != req.client_id) {
+        why = "the authorization code was issued to another client";
+        return oauth_error::invalid_grant;
+    }
+    if (req.redirect_uri ? *req.redirect_uri != code.redirect_uri
+                         : !req.redirect_uri_optional)
+    {
+        why = "redirect_uri does not match the authorization request";
+        return oauth_error::invalid_grant;
+    }
+    if (code.code_challenge.empty()) {
+        if (req.code_verifier) {
+            why = "code_verifier sent but no code_challenge was";
+            return oauth_error::invalid_grant;
+        }
+        return oauth_error::none;
+    }
+    if (!req.code_verifier || !valid_code_verifier(*req.code_verifier)
+        || !constant_time_equal(s256_challenge(*req.code_verifier),
+                                code.code_challenge))
+    {
+        why = "code_verifier does not match the code_challenge";
+        return oauth_error::invalid_grant;
+    }
+    return oauth_error::none;
+}
+
+redemption
+redeem_code(store &s, const redemption_request &req)
+{
+    redemption out;
+    std::string key = key_of(req.code);
+
+    try {
+        txn t = s.begin_write();
+        auto value = t.get(table::codes, key);
+        if (!value) {
+            out.error = oauth_error::invalid_grant;
+            out.description = "unknown authorization code";
+            return out;
+        }
+
+        if (kind_of(*value) == record_kind::code_tombstone) {
+            auto stone = decode_tombstone(*value);
+            if (stone && !stone->grant_id.empty()) {
+                revoke_grant(t, stone->grant_id);
+                t.put(table::codes, key,
+                      encode(code_tombstone{stone->expires_at, ""}));
+                t.commit();
+                out.replay = true;
+            }
+            out.error = oauth_error::invalid_grant;
+            out.description = "authorization code already used";
+            return out;
+        }
+
+        auto code = decode_code(*value);
+        if (!code) {
+            throw store_error("undecodable code record", 0);
+        }
+
+        code_tombstone stone{code->expires_at, ""};
+        out.error = check_code(*code, req, out.description);
+        if (out.error == oauth_error::none) {
+            std::string grant_id = random_bytes(16);
+            out.access_token = new_secret();
+            std::string token_key = key_of(out.access_token);
+            out.token = {req.now + req.access_token_ttl, grant_id,
+                         code->user_id, code->client_id, code->scope};
+
+            grant_record grant{code->client_id, code->user_id, code->scope,
+                               req.now,
+                               {{token_key, out.token.expires_at}}};
+            t.put(table::grants, grant_id, encode(grant));
+            t.put(table::tokens, token_key, encode(out.token));
+            stone.grant_id = grant_id;
+        }
+        /* a code is single-use whatever the outcome: a failed PKCE check
+         * must not leave it open to another guess */
+        t.put(table::codes, key, encode(stone));
+        t.commit();
+    } catch (const store_full &) {
+        out = redemption{};
+        out.error = oauth_error::temporarily_unavailable;
+        out.description = "the token store is full";
+        out.store_full = true;
+    }
+    return out;
+}
+
+std::optional<access_token_record>
+find_access_token(store &s, std::string_view token, uint64_t now)
+{
+    std::optional<access_token_record> found;
+    s.read_one(table::tokens, sha256(token),
+               [&](std::string_view value) {
+                   found = decode_access_token(value);
+               });
+    if (found && now >= found->expires_at) {
+        return std::nullopt;
+    }
+    return found;
+}
+
+bool
+revoke_grant(txn &t, std::string_view grant_id)
+{
+    auto value = t.get(table::grants, grant_id);
+    if (!value) {
+        return false;
+    }
+    auto grant = decode_grant(*value);
+    if (grant) {
+        for (const token_ref &ref : grant->access_tokens) {
+            t.del(table::tokens, ref.hash);
+        }
+    }
+    t.del(table::grants, grant_id);
+    return true;
+}
+
+static size_t
+live_tokens(const grant_record &g, uint64_t now)
+{
+    return static_cast<size_t>(
+        std::count_if(g.access_tokens.begin(), g.access_tokens.end(),
+                      [now](const token_ref &r) {
+                          return r.expires_at > now;
+                      }));
+}
+
+std::vector<grant_info>
+list_grants(store &s, uint64_t now)
+{
+    std::vector<grant_info> out;
+    txn t = s.begin_read();
+    t.scan(table::grants, "", [&](std::string_view k, std::string_view v) {
+        if (auto g = decode_grant(v)) {
+            size_t live = live_tokens(*g, now);
+            out.push_back({hex_encode(k), std::move(*g), live});
+        }
+        return true;
+    });
+    return out;
+}
+
+static std::optional<std::string>
+hex_decode(std::string_view hex)
+{
+    if (hex.size() % 2 != 0) {
+        return std::nullopt;
+    }
+    std::string out;
+    for (size_t i = 0; i < hex.size(); i += 2) {
+        unsigned v = 0;
+        for (size_t j = i; j < i + 2; j++) {
+            char c = hex[j];
+            v <<= 4;
+            if (c >= '0' && c <= '9') v |= static_cast<unsigned>(c - '0');
+            else if (c >= 'a' && c <= 'f') v |= static_cast<unsigned>(c - 'a' + 10);
+            else return std::nullopt;
+        }
+        out.push_back(static_cast<char>(v));
+    }
+    return out;
+}
+
+bool
+revoke_grant_hex(store &s, std::string_view grant_id_hex)
+{
+    auto id = hex_decode(grant_id_hex);
+    if (!id) {
+        return false;
+    }
+    txn t = s.begin_write();
+    bool found = revoke_grant(t, *id);
+    t.commit();
+    return found;
+}
+
+size_t
+revoke_user_grants(store &s, std::string_view user_id)
+{
+    std::vector<std::string> ids;
+    txn t = s.begin_write();
+    t.scan(table::grants, "", [&](std::string_view k, std::string_view v) {
+        auto g = decode_grant(v);
+        if (g && g->user_id == user_id) {
+            ids.emplace_back(k);
+        }
+        return true;
+    });
+    for (const std::string &id : ids) {
+        revoke_grant(t, id);
+    }
+    t.commit();
+    return ids.size();
+}
+
+/* Collects up to `batch` keys of `tbl` that `expired` selects, from `from`
+ * on; returns the key to resume at, or "" when the table is done. */
+template <typename Pred>
+static std::string
+collect(txn &t, table tbl, const std::string &from, size_t batch,
+        Pred expired, std::vector<std::string> &keys)
+{
+    std::string resume;
+    size_t visited = 0;
+    /* bound the keys visited too: the write lock is held meanwhile */
+    t.scan(tbl, from, [&](std::string_view k, std::string_view v) {
+        if (keys.size() >= batch || visited++ >= batch * 16) {
+            resume = std::string(k);
+            return false;
+        }
+        if (expired(v)) {
+            keys.emplace_back(k);
+        }
+        return true;
+    });
+    return resume;
+}
+
+sweep_counts
+sweep_expired(store &s, uint64_t now, size_t batch)
+{
+    sweep_counts counts;
+
+    auto code_expired = [now](std::string_view v) {
+        if (auto c = decode_code(v)) {
+            return c->expires_at <= now;
+        }
+        if (auto stone = decode_tombstone(v)) {
+            return stone->expires_at <= now;
+        }
+        return false;
+    };
+    auto token_expired = [now](std::string_view v) {
+        auto tok = decode_access_token(v);
+        return tok && tok->expires_at <= now;
+    };
+    auto grant_dead = [now](std::string_view v) {
+        auto g = decode_grant(v);
+        return g && live_tokens(*g, now) == 0;
+    };
+
+    struct pass {
+        table tbl;
+        std::function<bool(std::string_view)> expired;
+        size_t *count;
+    } passes[] = {
+        {table::codes, code_expired, &counts.codes},
+        {table::tokens, token_expired, &counts.tokens},
+        {table::grants, grant_dead, &counts.grants},
+    };
+
+    for (const pass &p : passes) {
+        std::string from;
+        do {
+            std::vector<std::string> keys;
+            txn t = s.begin_write();
+            from = collect(t, p.tbl, from, batch, p.expired, keys);
+            for (const std::string &k : keys) {
+                /* re-check under this write txn: the value may have changed
+                 * since a concurrent writer committed */
+                auto v = t.get(p.tbl, k);
+                if (v && p.expired(*v)) {
+                    t.del(p.tbl, k);
+                    (*p.count)++;
+                }
+            }
+            t.commit();
+        } while (!from.empty());
+    }
+    return counts;
+}
+
+}  // namespace seam

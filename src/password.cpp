@@ -1,0 +1,52 @@
+#include "password.h"
+#include "crypto.h"
+
+#include <argon2.h>
+
+#include <stdexcept>
+#include <vector>
+
+namespace seam {
+
+static const size_t salt_len = 16;
+static const size_t hash_len = 32;
+
+std::string
+hash_password(std::string_view password, const password_params &p)
+{
+    std::string salt = random_bytes(salt_len);
+    size_t encoded_len = argon2_encodedlen(p.time_cost, p.memory_kib,
+                                           p.parallelism, salt_len, hash_len,
+                                           Argon2_id);
+    std::vector<char> encoded(encoded_len);
+    int rc = argon2id_hash_encoded(p.time_cost, p.memory_kib, p.parallelism,
+                                   password.data(), password.size(),
+                                   salt.data(), salt.size(), hash_len,
+                                   encoded.data(), encoded.size());
+    if (rc != ARGON2_OK) {
+        throw std::runtime_error(std::string("argon2id: ")
+                                 + argon2_error_message(rc));
+    }
+    return std::string(encoded.data());
+}
+
+bool
+verify_password(std::string_view password, std::string_view encoded)
+{
+    /* argon2 wants a NUL-terminated hash string */
+    std::string hash(encoded);
+    if (hash.rfind("$argon2id$", 0) != 0) {
+        return false;
+    }
+    return argon2id_verify(hash.c_str(), password.data(), password.size())
+           == ARGON2_OK;
+}
+
+void
+verify_password_decoy(std::string_view password)
+{
+    static const std::string decoy = hash_password("seam-oauth decoy");
+    (void) verify_password(password, decoy);
+}
+
+}  // namespace seam

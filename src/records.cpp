@@ -1,0 +1,241 @@
+#include "records.h"
+
+namespace seam {
+
+namespace {
+
+const uint8_t format_version = 1;
+const size_t max_field = 1 << 16;
+const size_t max_tokens = 1 << 16;
+
+class writer {
+public:
+    explicit writer(record_kind kind)
+    {
+        buf_.push_back(static_cast<char>(kind));
+        buf_.push_back(static_cast<char>(format_version));
+    }
+    void u64(uint64_t v)
+    {
+        for (int shift = 56; shift >= 0; shift -= 8) {
+            buf_.push_back(static_cast<char>(v >> shift & 0xff));
+        }
+    }
+    void str(std::string_view s)
+    {
+        u64(s.size());
+        buf_.append(s);
+    }
+    std::string take() { return std::move(buf_); }
+
+private:
+    std::string buf_;
+};
+
+class reader {
+public:
+    reader(std::string_view in, record_kind kind) : in_(in)
+    {
+        ok_ = in_.size() >= 2
+              && static_cast<uint8_t>(in_[0]) == static_cast<uint8_t>(kind)
+              && static_cast<uint8_t>(in_[1]) == format_version;
+        pos_ = 2;
+    }
+    uint64_t u64()
+    {
+        if (!ok_ || in_.size() - pos_ < 8) {
+            ok_ = false;
+            return 0;
+        }
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = v << 8 | static_cast<uint8_t>(in_[pos_ + i]);
+        }
+        pos_ += 8;
+        return v;
+    }
+    std::string str()
+    {
+        uint64_t len = u64();
+        if (!ok_ || len > max_field || in_.size() - pos_ < len) {
+            ok_ = false;
+            return {};
+        }
+        std::string s(in_.substr(pos_, len));
+        pos_ += len;
+        return s;
+    }
+    /* Every byte consumed and every read in bounds. */
+    bool complete() const { return ok_ && pos_ == in_.size(); }
+    bool ok() const { return ok_; }
+
+private:
+    std::string_view in_;
+    size_t pos_ = 0;
+    bool ok_ = false;
+};
+
+}  // namespace
+
+std::string
+encode(const code_record &r)
+{
+    writer w(record_kind::code);
+    w.u64(r.expires_at);
+    w.str(r.client_id);
+    w.str(r.redirect_uri);
+    w.str(r.user_id);
+    w.str(r.scope);
+    w.str(r.code_challenge);
+    return w.take();
+}
+
+std::string
+encode(const code_tombstone &r)
+{
+    writer w(record_kind::code_tombstone);
+    w.u64(r.expires_at);
+    w.str(r.grant_id);
+    return w.take();
+}
+
+std::string
+encode(const grant_record &r)
+{
+    writer w(record_kind::grant);
+    w.str(r.client_id);
+    w.str(r.user_id);
+    w.str(r.scope);
+    w.u64(r.created_at);
+    w.u64(r.access_tokens.size());
+    for (const token_ref &t : r.access_tokens) {
+        w.str(t.hash);
+        w.u64(t.expires_at);
+    }
+    return w.take();
+}
+
+std::string
+encode(const access_token_record &r)
+{
+    writer w(record_kind::access_token);
+    w.u64(r.expires_at);
+    w.str(r.grant_id);
+    w.str(r.user_id);
+    w.str(r.client_id);
+    w.str(r.scope);
+    return w.take();
+}
+
+std::string
+encode(const user_record &r)
+{
+    writer w(record_kind::user);
+    w.str(r.user_id);
+    w.str(r.password_hash);
+    w.u64(r.created_at);
+    return w.take();
+}
+
+std::optional<record_kind>
+kind_of(std::string_view value)
+{
+    if (value.size() < 2 || static_cast<uint8_t>(value[1]) != format_version)
+    {
+        return std::nullopt;
+    }
+    uint8_t k = static_cast<uint8_t>(value[0]);
+    if (k < static_cast<uint8_t>(record_kind::code)
+        || k > static_cast<uint8_t>(record_kind::user))
+    {
+        return std::nullopt;
+    }
+    return static_cast<record_kind>(k);
+}
+
+std::optional<code_record>
+decode_code(std::string_view value)
+{
+    reader rd(value, record_kind::code);
+    code_record r;
+    r.expires_at = rd.u64();
+    r.client_id = rd.str();
+    r.redirect_uri = rd.str();
+    r.user_id = rd.str();
+    r.scope = rd.str();
+    r.code_challenge = rd.str();
+    if (!rd.complete()) {
+        return std::nullopt;
+    }
+    return r;
+}
+
+std::optional<code_tombstone>
+decode_tombstone(std::string_view value)
+{
+    reader rd(value, record_kind::code_tombstone);
+    code_tombstone r;
+    r.expires_at = rd.u64();
+    r.grant_id = rd.str();
+    if (!rd.complete()) {
+        return std::nullopt;
+    }
+    return r;
+}
+
+std::optional<grant_record>
+decode_grant(std::string_view value)
+{
+    reader rd(value, record_kind::grant);
+    grant_record r;
+    r.client_id = rd.str();
+    r.user_id = rd.str();
+    r.scope = rd.str();
+    r.created_at = rd.u64();
+    uint64_t n = rd.u64();
+    if (!rd.ok() || n > max_tokens) {
+        return std::nullopt;
+    }
+    for (uint64_t i = 0; i < n && rd.ok(); i++) {
+        token_ref t;
+        t.hash = rd.str();
+        t.expires_at = rd.u64();
+        r.access_tokens.push_back(std::move(t));
+    }
+    if (!rd.complete()) {
+        return std::nullopt;
+    }
+    return r;
+}
+
+std::optional<access_token_record>
+decode_access_token(std::string_view value)
+{
+    reader rd(value, record_kind::access_token);
+    access_token_record r;
+    r.expires_at = rd.u64();
+    r.grant_id = rd.str();
+    r.user_id = rd.str();
+    r.client_id = rd.str();
+    r.scope = rd.str();
+    if (!rd.complete()) {
+        return std::nullopt;
+    }
+    return r;
+}
+
+std::optional<user_record>
+decode_user(std::string_view value)
+{
+    reader rd(value, record_kind::user);
+    user_record r;
+    r.user_id = rd.str();
+    r.password_hash = rd.str();
+    r.created_at = rd.u64();
+    if (!rd.complete()) {
+        return std::nullopt;
+    }
+    return r;
+}
+
+}  // namespace seam

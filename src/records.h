@@ -1,0 +1,87 @@
+/*
+ * The values kept in LMDB, each a small versioned binary record: a kind
+ * byte, a format version byte, then fixed-width integers and
+ * length-prefixed strings. Decoding checks every length, so a truncated or
+ * corrupted value is reported, never read past its end.
+ */
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace seam {
+
+enum class record_kind : uint8_t {
+    code = 1,
+    code_tombstone = 2,
+    grant = 3,
+    access_token = 4,
+    user = 5,
+};
+
+/* An authorization code waiting for redemption (keyed by its SHA-256). */
+struct code_record {
+    uint64_t expires_at = 0;
+    std::string client_id;
+    std::string redirect_uri;      /* as sent to /authorize */
+    std::string user_id;
+    std::string scope;
+    std::string code_challenge;    /* S256 challenge, or "" */
+};
+
+/* What is left of a redeemed code until it would have expired: the grant
+ * it produced, so that a replay can revoke that grant (RFC 6749 §4.1.2). */
+struct code_tombstone {
+    uint64_t expires_at = 0;
+    std::string grant_id;          /* "" when the redemption failed */
+};
+
+struct token_ref {
+    std::string hash;              /* SHA-256 of the token, 32 bytes */
+    uint64_t expires_at = 0;
+};
+
+/* One owner's consent to one client: the tokens it produced hang off it,
+ * so that revoking the grant kills them all. */
+struct grant_record {
+    std::string client_id;
+    std::string user_id;
+    std::string scope;
+    uint64_t created_at = 0;
+    std::vector<token_ref> access_tokens;
+};
+
+/* What the bearer check needs, in one read. */
+struct access_token_record {
+    uint64_t expires_at = 0;
+    std::string grant_id;
+    std::string user_id;
+    std::string client_id;
+    std::string scope;
+};
+
+struct user_record {
+    std::string user_id;
+    std::string password_hash;
+    uint64_t created_at = 0;
+};
+
+std::string encode(const code_record &r);
+std::string encode(const code_tombstone &r);
+std::string encode(const grant_record &r);
+std::string encode(const access_token_record &r);
+std::string encode(const user_record &r);
+
+/* The kind of a stored value, or nullopt when it is not one of ours. */
+std::optional<record_kind> kind_of(std::string_view value);
+
+std::optional<code_record> decode_code(std::string_view value);
+std::optional<code_tombstone> decode_tombstone(std::string_view value);
+std::optional<grant_record> decode_grant(std::string_view value);
+std::optional<access_token_record> decode_access_token(std::string_view v);
+std::optional<user_record> decode_user(std::string_view value);
+
+}  // namespace seam

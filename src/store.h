@@ -1,0 +1,122 @@
+/*
+ * The LMDB environment shared by every nginx worker and the operator CLI.
+ * One env per process, opened after fork (lmdb.h: "Use an MDB_env* in the
+ * process which opened it, not after fork()"), MDB_NOTLS so that a read
+ * transaction can be reused by the event loop while thread-pool threads
+ * run their own. MDB_WRITEMAP stays off: a stray write elsewhere in a
+ * worker cannot reach the database.
+ */
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+struct MDB_env;
+struct MDB_txn;
+
+namespace seam {
+
+enum class table { meta, users, codes, tokens, grants };
+
+class store_error : public std::runtime_error {
+public:
+    store_error(const std::string &what, int code)
+        : std::runtime_error(what), code_(code) {}
+    int code() const { return code_; }
+
+private:
+    int code_;
+};
+
+/* MDB_MAP_FULL: the map size is reached; the transaction was aborted. */
+class store_full : public store_error {
+public:
+    using store_error::store_error;
+};
+
+struct store_options {
+    std::string path;
+    /* 0: keep the size the environment already has (LMDB's default of
+     * 10 MiB for a new one); nginx passes its configured size */
+    size_t map_size = 0;
+    unsigned max_readers = 510;
+};
+
+class store;
+
+/* A transaction; aborted on destruction unless committed. */
+class txn {
+public:
+    txn(txn &&other) noexcept;
+    txn &operator=(txn &&) = delete;
+    ~txn();
+
+    /* The value under `key`: valid until the next write in this
+     * transaction or its end (lmdb.h), so copy what must outlive that. */
+    std::optional<std::string_view> get(table t, std::string_view key);
+    void put(table t, std::string_view key, std::string_view value);
+    bool del(table t, std::string_view key);
+    /* Calls `fn` for each pair in key order from `from` on, until it
+     * returns false. `fn` must not write. */
+    void scan(table t, std::string_view from,
+              const std::function<bool(std::string_view, std::string_view)>
+                  &fn);
+    void commit();
+    void abort();
+
+private:
+    friend class store;
+    txn(store &s, MDB_txn *t) : store_(&s), txn_(t) {}
+    store *store_;
+    MDB_txn *txn_;
+};
+
+class store {
+public:
+    explicit store(const store_options &options);
+    ~store();
+    store(const store &) = delete;
+    store &operator=(const store &) = delete;
+
+    txn begin_write();
+    txn begin_read();
+
+    /*
+     * The event loop's reader: one read transaction kept in reset state
+     * and renewed for each lookup, so a bearer check is one renew, one
+     * mdb_get and one reset. `fn` sees the value only during the call.
+     */
+    bool read_one(table t, std::string_view key,
+                  const std::function<void(std::string_view)> &fn);
+
+    /* Clears reader slots of processes that died (lmdb.h: "Stale reader
+     * transactions ... cause further writes to grow the database"). */
+    int reader_check();
+
+    struct usage {
+        size_t map_size;
+        size_t used_bytes;
+        size_t entries[5];
+    };
+    usage stats();
+
+    const std::string &path() const { return path_; }
+
+private:
+    friend class txn;
+    unsigned dbi(table t) const { return dbis_[static_cast<int>(t)]; }
+
+    MDB_env *env_ = nullptr;
+    MDB_txn *reader_ = nullptr;
+    unsigned dbis_[5] = {};
+    std::string path_;
+};
+
+/* A message for an LMDB return code, with what was being done. */
+std::string store_message(std::string_view doing, int rc);
+
+}  // namespace seam

@@ -1,0 +1,252 @@
+#include "token_endpoint.h"
+#include "crypto.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace seam {
+
+using json = nlohmann::json;
+
+static void
+no_store(http_answer &a)
+{
+    /* RFC 6749 §5.1, and for errors too */
+    a.headers.emplace_back("Cache-Control", "no-store");
+    a.headers.emplace_back("Pragma", "no-cache");
+}
+
+http_answer
+token_error(oauth_error error, std::string_view description, bool basic,
+            std::string_view realm)
+{
+    http_answer a;
+    a.status = http_status(error);
+    json body = {{"error", wire_name(error)}};
+    if (!description.empty()) {
+        body["error_description"] = description;
+    }
+    a.body = body.dump();
+    no_store(a);
+    if (error == oauth_error::invalid_client && basic) {
+        a.headers.emplace_back("WWW-Authenticate",
+                               "Basic realm=\"" + std::string(realm) + "\"");
+    }
+    return a;
+}
+
+std::optional<params>
+parse_json_params(std::string_view body)
+{
+    /* nlohmann keeps the last of duplicate names silently; RFC 6749 §3.1
+     * wants a parameter given twice refused, so the parser's callback
+     * watches the top-level names */
+    std::vector<std::string> names;
+    bool duplicate = false;
+    json::parser_callback_t watch = [&](int depth, json::parse_event_t event,
+                                        json &parsed) {
+        if (event == json::parse_event_t::key && depth == 1) {
+            std::string name = parsed.get<std::string>();
+            if (std::find(names.begin(), names.end(), name) != names.end()) {
+                duplicate = true;
+            }
+            names.push_back(std::move(name));
+        }
+        return true;
+    };
+    json doc = json::parse(body.begin(), body.end(), watch, false);
+    if (duplicate || doc.is_discarded() || !doc.is_object()
+        || doc.size() > 64)
+    {
+        return std::nullopt;
+    }
+    params out;
+    for (auto it = doc.begin(); it != doc.end(); ++it) {
+        if (!it.value().is_string()) {
+            return std::nullopt;
+        }
+        std::string value = it.value().get<std::string>();
+        if (value.find('\0') != std::string::npos
+            || it.key().find('\0') != std::string::npos
+            || value.size() > 4096)
+        {
+            return std::nullopt;
+        }
+        out.add(it.key(), std::move(value));
+    }
+    return out;
+}
+
+/* The media type without parameters, lower-cased. */
+static std::string
+media_type(std::string_view content_type)
+{
+    std::string t(content_type.substr(0, content_type.find(';')));
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) {
+        t.pop_back();
+    }
+    for (char &c : t) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return t;
+}
+
+static bool
+starts_with_ci(std::string_view s, std::string_view prefix)
+{
+    if (s.size() < prefix.size()) {
+        return false;
+    }
+    for (size_t i = 0; i < prefix.size(); i++) {
+        char a = s[i], b = prefix[i];
+        if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+        if (a != b) return false;
+    }
+    return true;
+}
+
+token_plan
+plan_token_request(const token_request &req, const oauth_config &config,
+                   uint64_t now)
+{
+    token_plan plan;
+    bool basic = req.authorization.has_value();
+    auto fail = [&](oauth_error e, std::string_view why) {
+        plan.answer = token_error(e, why, basic, config.realm);
+        return plan;
+    };
+
+    if (req.method != "POST") {
+        plan.answer = token_error(oauth_error::invalid_request,
+                                  "the token endpoint accepts POST only",
+                                  false, config.realm);
+        plan.answer.status = 405;
+        plan.answer.headers.emplace_back("Allow", "POST");
+        return plan;
+    }
+
+    params p;
+    std::string type = media_type(req.content_type);
+    if (type == "application/json") {
+        auto parsed = parse_json_params(req.body);
+        if (!parsed) {
+            return fail(oauth_error::invalid_request,
+                        "a JSON body must be one object of strings, "
+                        "each name once");
+        }
+        p = std::move(*parsed);
+    } else if (type == "application/x-www-form-urlencoded" || type.empty()) {
+        form_result f = parse_form(req.body);
+        if (f.status != form_status::ok) {
+            return fail(oauth_error::invalid_request, describe(f));
+        }
+        p = std::move(f.values);
+    } else {
+        return fail(oauth_error::invalid_request,
+                    "unsupported Content-Type");
+    }
+
+    /* client authentication: HTTP Basic or the body, never both (§2.3) */
+    std::string client_id, secret;
+    if (basic) {
+        if (p.has("client_secret")) {
+            return fail(oauth_error::invalid_request,
+                        "more than one client authentication method");
+        }
+        std::string_view h = *req.authorization;
+        if (!starts_with_ci(h, "basic ")) {
+            return fail(oauth_error::invalid_client,
+                        "client authentication must use Basic");
+        }
+        auto decoded = base64_decode(h.substr(6));
+        size_t colon = decoded ? decoded->find(':') : std::string::npos;
+        /* RFC 6749 §2.3.1: id and secret are form-encoded before Basic */
+        if (colon == std::string::npos
+            || !form_decode(std::string_view(*decoded).substr(0, colon),
+                            client_id)
+            || !form_decode(std::string_view(*decoded).substr(colon + 1),
+                            secret))
+        {
+            return fail(oauth_error::invalid_client,
+                        "malformed Basic credentials");
+        }
+        const std::string *body_id = p.get("client_id");
+        if (body_id != nullptr && *body_id != client_id) {
+            return fail(oauth_error::invalid_request,
+                        "client_id differs from the Basic credentials");
+        }
+    } else {
+        client_id = std::string(p.value("client_id"));
+        secret = std::string(p.value("client_secret"));
+        if (client_id.empty() || secret.empty()) {
+            return fail(oauth_error::invalid_client,
+                        "client authentication is missing");
+        }
+    }
+    const client_config *client = config.find(client_id);
+    std::string digest_given = sha256(secret);
+    if (client == nullptr
+        || !constant_time_equal(digest_given, client->secret_hash))
+    {
+        return fail(oauth_error::invalid_client,
+                    "client authentication failed");
+    }
+
+    const std::string *grant_type = p.get("grant_type");
+    if (grant_type == nullptr) {
+        /* Seam's intercom guide sends code, client_id and client_secret */
+        if (!p.has("code")) {
+            return fail(oauth_error::invalid_request,
+                        "grant_type is missing");
+        }
+    } else if (*grant_type != "authorization_code") {
+        return fail(oauth_error::unsupported_grant_type,
+                    "grant_type must be authorization_code");
+    }
+
+    const std::string *code = p.get("code");
+    if (code == nullptr || code->empty()) {
+        return fail(oauth_error::invalid_request, "code is missing");
+    }
+
+    plan.ready = true;
+    redemption_request &r = plan.redeem;
+    r.code = *code;
+    r.client_id = client->id;
+    if (const std::string *uri = p.get("redirect_uri")) {
+        r.redirect_uri = *uri;
+    }
+    r.redirect_uri_optional = client->intercom_guide;
+    if (const std::string *v = p.get("code_verifier")) {
+        r.code_verifier = *v;
+    }
+    r.now = now;
+    r.access_token_ttl = config.access_token_ttl;
+    return plan;
+}
+
+http_answer
+answer_redemption(const redemption &r, const oauth_config &config)
+{
+    if (r.error != oauth_error::none) {
+        return token_error(r.error, r.description, false, config.realm);
+    }
+    http_answer a;
+    json body = {
+        {"access_token", r.access_token},
+        {"token_type", "Bearer"},
+        {"expires_in", config.access_token_ttl},
+        {"user_id", r.token.user_id},
+    };
+    if (!r.token.scope.empty()) {
+        body["scope"] = r.token.scope;
+    }
+    a.body = body.dump();
+    no_store(a);
+    return a;
+}
+
+}  // namespace seam

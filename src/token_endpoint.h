@@ -1,0 +1,58 @@
+/*
+ * POST /oauth/token (RFC 6749 §3.2, §4.1.3, §5): the request is parsed and
+ * the client authenticated on the event loop (cheap: a parse and one
+ * SHA-256); the redemption itself is a durable LMDB commit and runs in a
+ * thread pool; the answer is built from its result.
+ */
+#pragma once
+
+#include "clients.h"
+#include "form.h"
+#include "grants.h"
+#include "oauth_error.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace seam {
+
+struct http_answer {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+};
+
+struct token_request {
+    std::string_view method;
+    std::string_view content_type;     /* "" when absent */
+    std::string_view body;
+    std::optional<std::string_view> authorization;
+};
+
+struct token_plan {
+    /* false: `answer` is the error to send; true: redeem `redeem` */
+    bool ready = false;
+    http_answer answer;
+    redemption_request redeem;
+};
+
+token_plan plan_token_request(const token_request &req,
+                              const oauth_config &config, uint64_t now);
+
+http_answer answer_redemption(const redemption &r,
+                              const oauth_config &config);
+
+/* An RFC 6749 §5.2 error; `basic` adds the Basic challenge a client that
+ * authenticated with HTTP Basic must get with invalid_client. */
+http_answer token_error(oauth_error error, std::string_view description,
+                        bool basic, std::string_view realm);
+
+/* A JSON object of strings as token request parameters (Seam's guide
+ * shows JSON bodies); nullopt for anything else. */
+std::optional<params> parse_json_params(std::string_view body);
+
+}  // namespace seam

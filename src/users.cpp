@@ -1,0 +1,131 @@
+#include "users.h"
+#include "crypto.h"
+#include "grants.h"
+
+namespace seam {
+
+std::string
+normalize_email(std::string_view email)
+{
+    std::string out(email);
+    for (char &c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return out;
+}
+
+bool
+valid_email(std::string_view email)
+{
+    if (email.size() < 3 || email.size() > 254) {
+        return false;
+    }
+    size_t at = email.find('@');
+    if (at == 0 || at == std::string_view::npos || at == email.size() - 1) {
+        return false;
+    }
+    for (unsigned char c : email) {
+        if (c <= 0x20 || c >= 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
+user_change
+add_user(store &s, std::string_view email, const std::string &password_hash,
+         uint64_t now, std::string *user_id_out)
+{
+    std::string key = normalize_email(email);
+    try {
+        txn t = s.begin_write();
+        if (t.get(table::users, key)) {
+            return user_change::exists;
+        }
+        user_record u{"u_" + hex_encode(random_bytes(16)), password_hash, now};
+        t.put(table::users, key, encode(u));
+        t.commit();
+        if (user_id_out) {
+            *user_id_out = u.user_id;
+        }
+    } catch (const store_full &) {
+        return user_change::full;
+    }
+    return user_change::done;
+}
+
+user_change
+set_password(store &s, std::string_view email,
+             const std::string &password_hash)
+{
+    std::string key = normalize_email(email);
+    try {
+        txn t = s.begin_write();
+        auto value = t.get(table::users, key);
+        auto u = value ? decode_user(*value) : std::nullopt;
+        if (!u) {
+            return user_change::not_found;
+        }
+        u->password_hash = password_hash;
+        t.put(table::users, key, encode(*u));
+        t.commit();
+    } catch (const store_full &) {
+        return user_change::full;
+    }
+    return user_change::done;
+}
+
+user_change
+remove_user(store &s, std::string_view email)
+{
+    std::string key = normalize_email(email);
+    std::string user_id;
+    {
+        txn t = s.begin_write();
+        auto value = t.get(table::users, key);
+        auto u = value ? decode_user(*value) : std::nullopt;
+        if (!u) {
+            return user_change::not_found;
+        }
+        user_id = u->user_id;
+        t.del(table::users, key);
+        t.commit();
+    }
+    revoke_user_grants(s, user_id);
+    return user_change::done;
+}
+
+std::optional<user_record>
+find_user(store &s, std::string_view email)
+{
+    std::optional<user_record> out;
+    s.read_one(table::users, normalize_email(email),
+               [&](std::string_view v) { out = decode_user(v); });
+    return out;
+}
+
+std::optional<user_record>
+find_user_threaded(store &s, std::string_view email)
+{
+    txn t = s.begin_read();
+    auto value = t.get(table::users, normalize_email(email));
+    return value ? decode_user(*value) : std::nullopt;
+}
+
+std::vector<std::pair<std::string, user_record>>
+list_users(store &s)
+{
+    std::vector<std::pair<std::string, user_record>> out;
+    txn t = s.begin_read();
+    t.scan(table::users, "", [&](std::string_view k, std::string_view v) {
+        if (auto u = decode_user(v)) {
+            out.emplace_back(std::string(k), std::move(*u));
+        }
+        return true;
+    });
+    return out;
+}
+
+}  // namespace seam

@@ -1,0 +1,264 @@
+/*
+ * seam-oauth: the operator's command line for the module's store. It opens
+ * the same LMDB environment as nginx and is safe to run while nginx runs
+ * (LMDB serializes writers across processes).
+ */
+#include "crypto.h"
+#include "grants.h"
+#include "password.h"
+#include "store.h"
+#include "users.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char *usage_text =
+    "usage: seam-oauth [--store DIR] COMMAND\n"
+    "\n"
+    "  user add EMAIL       add an owner (password from stdin or a prompt)\n"
+    "  user passwd EMAIL    set an owner's password\n"
+    "  user remove EMAIL    remove an owner and revoke its grants\n"
+    "  user list            list owners\n"
+    "  grant list           list grants (connections to clients)\n"
+    "  grant revoke ID      revoke one grant and all its tokens\n"
+    "  grant revoke --user EMAIL\n"
+    "                       revoke every grant of one owner\n"
+    "  sweep                delete expired codes, tokens and grants\n"
+    "  stats                store usage\n"
+    "\n"
+    "The store is --store DIR, else $SEAM_OAUTH_STORE, else "
+    "/var/lib/seam-oauth.\n";
+
+int
+usage()
+{
+    std::cerr << usage_text;
+    return 2;
+}
+
+std::string
+format_time(uint64_t t)
+{
+    char buf[32];
+    time_t tt = static_cast<time_t>(t);
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+/* One line from stdin, or a prompt without echo on a terminal (asked
+ * twice so that a typo does not lock the owner out). */
+bool
+read_password(std::string &out)
+{
+    if (!isatty(STDIN_FILENO)) {
+        if (!std::getline(std::cin, out)) {
+            return false;
+        }
+        if (!out.empty() && out.back() == '\r') {
+            out.pop_back();
+        }
+        return !out.empty();
+    }
+
+    struct termios old_tio, tio;
+    tcgetattr(STDIN_FILENO, &old_tio);
+    tio = old_tio;
+    tio.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    std::string again;
+    std::cerr << "Password: ";
+    tcsetattr(STDIN_FILENO, TCSANOW, &tio);
+    bool ok = static_cast<bool>(std::getline(std::cin, out));
+    std::cerr << "\nAgain: ";
+    ok = ok && static_cast<bool>(std::getline(std::cin, again));
+    tcsetattr(STDIN_FILENO, TCSANOW, &old_tio);
+    std::cerr << "\n";
+    if (ok && out != again) {
+        std::cerr << "seam-oauth: the passwords differ\n";
+        return false;
+    }
+    return ok && !out.empty();
+}
+
+int
+report(seam::user_change c, const std::string &email)
+{
+    switch (c) {
+    case seam::user_change::done:
+        return 0;
+    case seam::user_change::exists:
+        std::cerr << "seam-oauth: " << email << " already exists\n";
+        return 1;
+    case seam::user_change::not_found:
+        std::cerr << "seam-oauth: no owner " << email << "\n";
+        return 1;
+    case seam::user_change::full:
+        std::cerr << "seam-oauth: the store is full; raise map_size\n";
+        return 1;
+    }
+    return 1;
+}
+
+int
+user_command(seam::store &s, const std::vector<std::string> &args)
+{
+    if (args.size() == 1 && args[0] == "list") {
+        for (const auto &[email, u] : seam::list_users(s)) {
+            std::cout << email << "\t" << u.user_id << "\t"
+                      << format_time(u.created_at) << "\n";
+        }
+        return 0;
+    }
+    if (args.size() != 2) {
+        return usage();
+    }
+    const std::string &email = args[1];
+    if (args[0] == "remove") {
+        int rc = report(seam::remove_user(s, email), email);
+        if (rc == 0) {
+            std::cout << "removed " << email << "\n";
+        }
+        return rc;
+    }
+    if (args[0] != "add" && args[0] != "passwd") {
+        return usage();
+    }
+    if (!seam::valid_email(email)) {
+        std::cerr << "seam-oauth: not an e-mail address: " << email << "\n";
+        return 1;
+    }
+    std::string password;
+    if (!read_password(password)) {
+        std::cerr << "seam-oauth: no password given\n";
+        return 1;
+    }
+    if (password.size() < 8 || password.size() > 1024) {
+        std::cerr << "seam-oauth: a password needs 8 to 1024 characters\n";
+        return 1;
+    }
+    std::string hash = seam::hash_password(password);
+    if (args[0] == "add") {
+        std::string user_id;
+        int rc = report(seam::add_user(s, email, hash,
+                                       static_cast<uint64_t>(time(nullptr)),
+                                       &user_id),
+                        email);
+        if (rc == 0) {
+            std::cout << "added " << seam::normalize_email(email)
+                      << " (user_id " << user_id << ")\n";
+        }
+        return rc;
+    }
+    int rc = report(seam::set_password(s, email, hash), email);
+    if (rc == 0) {
+        std::cout << "password changed for " << email << "\n";
+    }
+    return rc;
+}
+
+int
+grant_command(seam::store &s, const std::vector<std::string> &args)
+{
+    uint64_t now = static_cast<uint64_t>(time(nullptr));
+    if (args.size() == 1 && args[0] == "list") {
+        auto users = seam::list_users(s);
+        for (const auto &g : seam::list_grants(s, now)) {
+            std::string email = "-";
+            for (const auto &[e, u] : users) {
+                if (u.user_id == g.grant.user_id) {
+                    email = e;
+                }
+            }
+            std::cout << g.grant_id << "\t" << g.grant.client_id << "\t"
+                      << email << "\t" << g.grant.user_id << "\t"
+                      << (g.grant.scope.empty() ? "-" : g.grant.scope)
+                      << "\t" << format_time(g.grant.created_at) << "\t"
+                      << g.live_tokens << " live token(s)\n";
+        }
+        return 0;
+    }
+    if (args.size() == 2 && args[0] == "revoke") {
+        if (!seam::revoke_grant_hex(s, args[1])) {
+            std::cerr << "seam-oauth: no grant " << args[1] << "\n";
+            return 1;
+        }
+        std::cout << "revoked grant " << args[1] << "\n";
+        return 0;
+    }
+    if (args.size() == 3 && args[0] == "revoke" && args[1] == "--user") {
+        auto u = seam::find_user_threaded(s, args[2]);
+        if (!u) {
+            std::cerr << "seam-oauth: no owner " << args[2] << "\n";
+            return 1;
+        }
+        size_t n = seam::revoke_user_grants(s, u->user_id);
+        std::cout << "revoked " << n << " grant(s) of " << args[2] << "\n";
+        return 0;
+    }
+    return usage();
+}
+
+}  // namespace
+
+int
+main(int argc, char **argv)
+{
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::string path = getenv("SEAM_OAUTH_STORE") ? getenv("SEAM_OAUTH_STORE")
+                                                  : "/var/lib/seam-oauth";
+    if (args.size() >= 2 && args[0] == "--store") {
+        path = args[1];
+        args.erase(args.begin(), args.begin() + 2);
+    }
+    if (args.empty() || args[0] == "-h" || args[0] == "--help") {
+        std::cout << usage_text;
+        return args.empty() ? 2 : 0;
+    }
+
+    try {
+        seam::store_options options;
+        options.path = path;
+        seam::store s(options);
+
+        std::string command = args[0];
+        args.erase(args.begin());
+        if (command == "user") {
+            return user_command(s, args);
+        }
+        if (command == "grant") {
+            return grant_command(s, args);
+        }
+        if (command == "sweep" && args.empty()) {
+            auto c = seam::sweep_expired(s,
+                         static_cast<uint64_t>(time(nullptr)));
+            std::cout << "swept " << c.codes << " code(s), " << c.tokens
+                      << " token(s), " << c.grants << " grant(s)\n";
+            return 0;
+        }
+        if (command == "stats" && args.empty()) {
+            auto u = s.stats();
+            std::cout << "store      " << s.path() << "\n"
+                      << "map size   " << u.map_size << " bytes\n"
+                      << "used       " << u.used_bytes << " bytes\n"
+                      << "owners     " << u.entries[1] << "\n"
+                      << "codes      " << u.entries[2] << "\n"
+                      << "tokens     " << u.entries[3] << "\n"
+                      << "grants     " << u.entries[4] << "\n";
+            return 0;
+        }
+        return usage();
+    } catch (const std::exception &e) {
+        std::cerr << "seam-oauth: " << e.what() << "\n";
+        return 1;
+    }
+}
