@@ -57,7 +57,7 @@ $(GEN)/seam_oauth_templates.inc: html/login.html html/error.html
 	  cat html/error.html; printf ')SEAMHTML";\n'; } > $@
 
 # configure once against the installed nginx's own source and flags
-$(BUILD)/nginx/Makefile: config
+$(BUILD)/nginx/objs/Makefile: config
 	rm -rf $(BUILD)/nginx
 	mkdir -p $(BUILD)/nginx
 	cp -r $(NGINX_SRC)/. $(BUILD)/nginx/
@@ -66,7 +66,7 @@ $(BUILD)/nginx/Makefile: config
 	    --with-ld-opt='-Wl,-z,relro -Wl,-z,now -fPIC' \
 	    --add-dynamic-module=$(CURDIR) > configure.log
 
-$(MODULE): $(BUILD)/nginx/Makefile ngx_http_seam_oauth_module.cpp $(CORE_LIB) \
+$(MODULE): $(BUILD)/nginx/objs/Makefile ngx_http_seam_oauth_module.cpp $(CORE_LIB) \
            $(GEN)/seam_oauth_templates.inc $(wildcard src/*.h)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
 	# a new file, not rewritten in place: a running nginx maps the old one

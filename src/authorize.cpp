@@ -161,8 +161,7 @@ csrf_token(std::string_view key, std::string_view nonce, uint64_t now,
            const authorization_request &r)
 {
     return std::to_string(now) + "."
-           + base64url_encode(
-               hmac_sha256(key, csrf_message(nonce, now, r))));
+           + base64url_encode(hmac_sha256(key, csrf_message(nonce, now, r)));
 }
 
 bool
@@ -187,7 +186,7 @@ csrf_valid(std::string_view key, std::string_view nonce,
         return false;
     }
     std::string expected = base64url_encode(
-        hmac_sha256(key, csrf_message(nonce, issued, r))));
+        hmac_sha256(key, csrf_message(nonce, issued, r)));
     return constant_time_equal(expected, token.substr(dot + 1));
 }
 

@@ -1,5 +1,7 @@
 #include "form.h"
 
+#include <algorithm>
+
 namespace seam {
 
 const std::string *
@@ -70,6 +72,7 @@ form_result
 parse_form(std::string_view input, form_limits limits)
 {
     form_result r;
+    std::vector<std::string> empty_names;
     size_t pos = 0;
 
     while (pos <= input.size()) {
@@ -110,14 +113,23 @@ parse_form(std::string_view input, form_limits limits)
             }
             return r;
         }
-        if (r.values.has(name)) {
+        if (r.values.has(name)
+            || std::find(empty_names.begin(), empty_names.end(), name)
+               != empty_names.end())
+        {
             r.status = form_status::duplicate;
             r.name = std::move(name);
             return r;
         }
-        if (r.values.size() >= limits.max_params) {
+        if (r.values.size() + empty_names.size() >= limits.max_params) {
             r.status = form_status::too_many;
             return r;
+        }
+        /* RFC 6749 §3.1: "Parameters sent without a value MUST be treated
+         * as if they were omitted from the request" */
+        if (value.empty()) {
+            empty_names.push_back(std::move(name));
+            continue;
         }
         r.values.add(std::move(name), std::move(value));
     }

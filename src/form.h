@@ -1,7 +1,8 @@
 /*
  * application/x-www-form-urlencoded bodies and query strings, parsed
  * strictly: RFC 6749 §3.1 forbids a parameter more than once, so a
- * duplicate is an error, as are bad percent-encoding and NUL bytes.
+ * duplicate is an error, as are bad percent-encoding and NUL bytes; a
+ * parameter without a value counts as omitted (also §3.1).
  */
 #pragma once
 

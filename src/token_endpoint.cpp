@@ -73,7 +73,9 @@ parse_json_params(std::string_view body)
         {
             return std::nullopt;
         }
-        out.add(it.key(), std::move(value));
+        if (!value.empty()) {   /* RFC 6749 §3.1, as for forms */
+            out.add(it.key(), std::move(value));
+        }
     }
     return out;
 }

@@ -1,0 +1,146 @@
+package Test::Nginx::SeamFlow;
+
+# The steps of the OAuth flow as a browser and Seam take them, for request
+# tests: a standard configuration, the login page, the login POST, the code
+# exchange and a call to the protected device API.
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use JSON::PP ();
+
+# Test::Nginx::Seam is loaded by the test file itself (it must be the first
+# Test::Base import); its functions are called by their full names here.
+sub http { Test::Nginx::Seam::http(@_) }
+sub form_encode { Test::Nginx::Seam::form_encode(@_) }
+sub parse_location { Test::Nginx::Seam::parse_location(@_) }
+
+our @EXPORT = qw(
+    $OWNER $PASSWORD $SEAM_REDIRECT http_config server_config
+    login_page login obtain_code exchange obtain_token api_call json
+);
+
+our $OWNER = 'owner@example.com';
+our $PASSWORD = 'correct horse battery';
+our $SEAM_REDIRECT = 'https://connect.integrations.getseam.com/oauth/cb?session=s1';
+
+# seam follows the intercom guide (Seam's host pattern); c1 has exact URIs
+# including a loopback one; c2 must use PKCE.
+sub http_config {
+    my (%o) = @_;
+    my $extra = $o{extra} // '';
+    return <<"C";
+seam_oauth_store \$TEST_NGINX_STORE@{[ $o{map_size} ? " map_size=$o{map_size}" : '' ]};
+seam_oauth_client seam secret=seamsecret name=Seam
+                  redirect=https://*.integrations.getseam.com/
+                  "scope=intercoms:read intercoms:unlock" intercom_guide;
+seam_oauth_client c1 secret=c1secret redirect=https://integrations.getseam.com/cb
+                  redirect=http://127.0.0.1/cb;
+seam_oauth_client c2 secret=c2secret redirect=https://client2.example/cb
+                  pkce=required;
+$extra
+server {
+    listen unix:\$TEST_NGINX_SERVROOT/api.sock;
+    location / { return 200 "device api: user=\$http_x_seam_user path=\$uri\\n"; }
+}
+C
+}
+
+sub server_config {
+    return <<'C';
+location = /authorize   { seam_oauth_authorize; }
+location = /oauth/token { seam_oauth_token; }
+location /intercoms {
+    include $TEST_NGINX_REPO/conf/seam-oauth-protect.conf;
+    proxy_set_header X-Seam-User $seam_user;
+    proxy_pass http://unix:$TEST_NGINX_SERVROOT/api.sock;
+}
+include $TEST_NGINX_REPO/conf/seam-oauth-check.conf;
+C
+}
+
+sub json {
+    my ($text) = @_;
+    my $v = eval { JSON::PP::decode_json($text) };
+    return $v;
+}
+
+# GET /authorize; returns (response, cookie, csrf token).
+sub login_page {
+    my ($n, @params) = @_;
+    @params = (redirect_uri => $SEAM_REDIRECT, state => 'st-1') unless @params;
+    my $r = http($n, 'GET', '/authorize?' . form_encode(@params));
+    my ($cookie) = ($r->{header}->('set-cookie') // '') =~ /^(seam_oauth_csrf=[^;]+)/;
+    my ($csrf) = $r->{body} =~ /name="csrf_token" value="([^"]*)"/;
+    return ($r, $cookie, $csrf);
+}
+
+# The hidden fields of the login page, as the browser would post them.
+sub _hidden_fields {
+    my ($body) = @_;
+    my @pairs;
+    while ($body =~ /<input type="hidden" name="([^"]+)" value="([^"]*)"/g) {
+        my ($k, $v) = ($1, $2);
+        $v =~ s/&quot;/"/g; $v =~ s/&#39;/'/g; $v =~ s/&lt;/</g;
+        $v =~ s/&gt;/>/g; $v =~ s/&amp;/&/g;
+        push @pairs, $k, $v;
+    }
+    return @pairs;
+}
+
+# Loads the page and posts the form; returns the POST's response.
+# Options: params => [...] for /authorize, email, password, headers.
+sub login {
+    my ($n, %o) = @_;
+    my ($page, $cookie, $csrf) = login_page($n, @{ $o{params} || [] });
+    die "no login page: $page->{status} $page->{body}" unless $page->{status} == 200;
+    my @fields = _hidden_fields($page->{body});
+    return http($n, 'POST', '/authorize',
+        headers => [
+            'Content-Type' => 'application/x-www-form-urlencoded',
+            ($cookie ? (Cookie => $cookie) : ()),
+            @{ $o{headers} || [] },
+        ],
+        body => form_encode(@fields,
+            email => $o{email} // $OWNER,
+            password => $o{password} // $PASSWORD));
+}
+
+# A fresh code; in list context also the Location's query.
+sub obtain_code {
+    my ($n, %o) = @_;
+    my $r = login($n, %o);
+    die "login failed: $r->{status} $r->{body}" unless $r->{status} == 303;
+    my (undef, $q) = parse_location($r->{header}->('location'));
+    return wantarray ? ($q->{code}, $q, $r) : $q->{code};
+}
+
+# POST /oauth/token as Seam's intercom guide does (form body, no grant_type)
+# unless told otherwise: fields => [...] replaces the body.
+sub exchange {
+    my ($n, $code, %o) = @_;
+    my @fields = $o{fields} ? @{ $o{fields} }
+               : (code => $code, client_id => 'seam', client_secret => 'seamsecret');
+    my $r = http($n, 'POST', '/oauth/token',
+        headers => [ 'Content-Type' => 'application/x-www-form-urlencoded',
+                     @{ $o{headers} || [] } ],
+        body => form_encode(@fields));
+    $r->{json} = json($r->{body});
+    return $r;
+}
+
+sub obtain_token {
+    my ($n, %o) = @_;
+    my $r = exchange($n, scalar obtain_code($n, %o));
+    die "exchange failed: $r->{status} $r->{body}" unless $r->{status} == 200;
+    return $r->{json}{access_token};
+}
+
+sub api_call {
+    my ($n, $token, $path) = @_;
+    return http($n, 'GET', $path // '/intercoms',
+        headers => [ defined $token ? (Authorization => "Bearer $token") : () ]);
+}
+
+1;
