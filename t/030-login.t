@@ -1,0 +1,120 @@
+# POST /authorize: CSRF first, then the owner's credentials (argon2id in the
+# thread pool), then a 303 with a single-use code and the state
+# (security.md rows 19-22).
+use lib 't/lib';
+use Test::Nginx::Seam;
+use Test::Nginx::SeamFlow;
+
+plan tests => 38;
+
+my $n = start_nginx(http_config => http_config(), config => server_config(),
+                    workers => 2, users => ["$OWNER $PASSWORD", "other\@example.com another-password"]);
+
+# row 22: success
+my $r = login($n, params => [ redirect_uri => $SEAM_REDIRECT, state => 'st "1"&x' ]);
+is($r->{status}, 303, 'row 22: sign-in answers 303');
+my ($base, $q) = parse_location($r->{header}->('location'));
+is($base, 'https://connect.integrations.getseam.com/oauth/cb', 'to the redirect_uri');
+like($r->{header}->('location'), qr/\?session=s1&code=[A-Za-z0-9_-]{43}&state=st%20%221%22%26x$/,
+     'code and state appended with & after the existing query, percent-encoded');
+is($q->{state}, 'st "1"&x', 'state round trip');
+is($r->{header}->('referrer-policy'), 'no-referrer', 'row 22: Referrer-Policy on the redirect');
+is($r->{header}->('x-frame-options'), 'DENY', 'row 21: X-Frame-Options on the redirect');
+
+# no state: no state parameter at all
+my (undef, $q_nostate) = obtain_code($n, params => [ redirect_uri => 'https://x.integrations.getseam.com/cb' ]);
+ok(!exists $q_nostate->{state}, 'no state sent: none added');
+
+# wrong password and unknown e-mail: the same page, one generic message
+my $wrong = login($n, password => 'not the password');
+my $unknown = login($n, email => 'nobody@example.com');
+is($wrong->{status}, 200, 'wrong password: the page again');
+ok(!defined $wrong->{header}->('location'), 'wrong password: no redirect');
+like($wrong->{body}, qr/The e-mail or password is incorrect\./, 'wrong password: generic message');
+is($unknown->{status}, 200, 'unknown e-mail: the page again');
+ok(!defined $unknown->{header}->('location'), 'unknown e-mail: no redirect');
+(my $w = $wrong->{body}) =~ s/value="\d+\.[^"]*"//;
+(my $u = $unknown->{body}) =~ s/value="\d+\.[^"]*"//;
+$u =~ s/nobody\@example\.com/$OWNER/;
+is($u, $w, 'unknown e-mail and wrong password give the same page');
+like($wrong->{body}, qr/name="email" value="\Q$OWNER\E"/, 'the e-mail is kept in the form');
+is($wrong->{header}->('x-frame-options'), 'DENY', 'row 21: failed sign-in page is not framable');
+
+# the e-mail is compared case-insensitively
+is(login($n, email => uc $OWNER)->{status}, 303, 'e-mail case does not matter');
+
+# row 19: CSRF
+my ($page, $cookie, $csrf) = login_page($n);
+my @fields = (client_id => 'seam', redirect_uri => $SEAM_REDIRECT, state => 'st-1',
+              response_type => 'code', email => $OWNER, password => $PASSWORD);
+my $post = sub {
+    my (%o) = @_;
+    return http($n, 'POST', '/authorize',
+        headers => [ 'Content-Type' => 'application/x-www-form-urlencoded',
+                     ($o{cookie} ? (Cookie => $o{cookie}) : ()), @{ $o{headers} || [] } ],
+        body => form_encode(@fields, (defined $o{csrf} ? (csrf_token => $o{csrf}) : ()),
+                            @{ $o{extra} || [] }));
+};
+is($post->(cookie => $cookie)->{status}, 403, 'row 19: no CSRF token: 403');
+is($post->(csrf => $csrf)->{status}, 403, 'row 19: no cookie: 403');
+is($post->(cookie => $cookie, csrf => $csrf =~ s/.$/$& eq 'A' ? 'B' : 'A'/er)->{status}, 403,
+   'row 19: altered CSRF token: 403');
+is($post->(cookie => 'seam_oauth_csrf=AAAAAAAAAAAAAAAAAAAAAA', csrf => $csrf)->{status}, 403,
+   'row 19: another cookie: 403');
+my $forged = $post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'https://evil.example' ]);
+is($forged->{status}, 403, 'row 19: cross-site Origin: 403');
+ok(!defined $forged->{header}->('location'), 'row 19: no redirect');
+is($forged->{header}->('x-frame-options'), 'DENY', 'row 21: the 403 page is not framable');
+# the token is bound to the request it was issued for
+my $other = http($n, 'POST', '/authorize',
+    headers => [ 'Content-Type' => 'application/x-www-form-urlencoded', Cookie => $cookie ],
+    body => form_encode(client_id => 'seam', redirect_uri => 'https://evil.integrations.getseam.com/cb',
+                        state => 'st-1', response_type => 'code', csrf_token => $csrf,
+                        email => $OWNER, password => $PASSWORD));
+is($other->{status}, 403, 'row 19: a token for another redirect_uri: 403');
+my $ok = $post->(cookie => $cookie, csrf => $csrf,
+                 headers => [ Origin => 'http://localhost' ]);
+is($ok->{status}, 303, 'same-origin Origin and a good token: 303');
+
+# no credential is checked before the CSRF check: a forged POST with a
+# wrong password gets 403 and no failed sign-in is logged for it
+my $failed_before = () = $n->error_log =~ /failed sign-in/g;
+$post->(cookie => $cookie, extra => [ password2 => 'x' ]);
+@fields = (@fields[0 .. 9], password => 'wrong');
+is($post->(cookie => $cookie, csrf => 'x')->{status}, 403, 'forged POST with a wrong password: 403');
+select(undef, undef, undef, 0.3);
+my $failed_after = () = $n->error_log =~ /failed sign-in/g;
+is($failed_after, $failed_before, 'forged requests never reach the password check');
+@fields = (@fields[0 .. 9], password => $PASSWORD);
+
+# a bad redirect_uri in the POST is refused on our page, never redirected
+my $bad = http($n, 'POST', '/authorize',
+    headers => [ 'Content-Type' => 'application/x-www-form-urlencoded', Cookie => $cookie ],
+    body => form_encode(client_id => 'seam', redirect_uri => 'https://evil.example/cb',
+                        response_type => 'code', csrf_token => $csrf,
+                        email => $OWNER, password => $PASSWORD));
+is($bad->{status}, 400, 'POST with an unregistered redirect_uri: 400');
+ok(!defined $bad->{header}->('location'), 'and no Location');
+
+# duplicate parameters in the body
+my $dup = http($n, 'POST', '/authorize',
+    headers => [ 'Content-Type' => 'application/x-www-form-urlencoded', Cookie => $cookie ],
+    body => form_encode(@fields, csrf_token => $csrf) . '&password=x');
+is($dup->{status}, 400, 'POST with a parameter twice: 400');
+like($dup->{body}, qr/password given more than once/, 'says which');
+
+# the code is bound to the owner: another owner gets another user_id
+my $t1 = exchange($n, scalar obtain_code($n));
+my $t2 = exchange($n, scalar obtain_code($n, email => 'other@example.com', password => 'another-password'));
+like($t1->{json}{user_id}, qr/^u_[0-9a-f]{32}$/, 'user_id is a stable opaque id');
+isnt($t1->{json}{user_id}, $t2->{json}{user_id}, 'owners have distinct user_ids');
+is(exchange($n, scalar obtain_code($n))->{json}{user_id}, $t1->{json}{user_id},
+   'the same owner gets the same user_id every time');
+unlike($t1->{json}{user_id}, qr/example/, 'user_id does not depend on the e-mail');
+
+# passwords are hashed with argon2id in the store, never kept
+my (undef, $users) = cli($n, 'user', 'list');
+like($users, qr/^\Q$OWNER\E\tu_[0-9a-f]{32}\t/m, 'the CLI lists the owner with its user_id');
+
+$n->stop;
+$n->assert_clean_log;
