@@ -5,7 +5,7 @@ use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
-plan tests => 38;
+plan tests => 41;
 
 my $n = start_nginx(http_config => http_config(), config => server_config(),
                     workers => 2, users => ["$OWNER $PASSWORD", "other\@example.com another-password"]);
@@ -65,6 +65,10 @@ my $forged = $post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'h
 is($forged->{status}, 403, 'row 19: cross-site Origin: 403');
 ok(!defined $forged->{header}->('location'), 'row 19: no redirect');
 is($forged->{header}->('x-frame-options'), 'DENY', 'row 21: the 403 page is not framable');
+is($post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'null' ])->{status}, 403,
+   'row 19: Origin null: 403');
+is($post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'http://localhost.evil.example' ])->{status}, 403,
+   'row 19: Origin on a longer host: 403');
 # the token is bound to the request it was issued for
 my $other = http($n, 'POST', '/authorize',
     headers => [ 'Content-Type' => 'application/x-www-form-urlencoded', Cookie => $cookie ],
@@ -75,6 +79,8 @@ is($other->{status}, 403, 'row 19: a token for another redirect_uri: 403');
 my $ok = $post->(cookie => $cookie, csrf => $csrf,
                  headers => [ Origin => 'http://localhost' ]);
 is($ok->{status}, 303, 'same-origin Origin and a good token: 303');
+is($post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'https://localhost' ])->{status}, 303,
+   'same host over https (TLS ended in front of nginx): 303');
 
 # no credential is checked before the CSRF check: a forged POST with a
 # wrong password gets 403 and no failed sign-in is logged for it
