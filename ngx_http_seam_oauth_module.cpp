@@ -1065,6 +1065,22 @@ ngx_http_seam_oauth_start_body(ngx_http_request_t *r,
 }
 
 
+/* MDB_MAP_FULL: the operator must raise map_size; say so plainly. */
+static void
+ngx_http_seam_oauth_log_store_full(ngx_http_request_t *r)
+{
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "seam_oauth: the store \"%V\" is full (map_size %uz); "
+                  "raise map_size in seam_oauth_store",
+                  &smcf->store_path, smcf->map_size);
+}
+
+
 /* thread-pool tasks */
 
 
@@ -1172,6 +1188,9 @@ ngx_http_seam_oauth_post_job(ngx_http_request_t *r,
     task->event.data = tc;
 
     if (ngx_thread_task_post(smcf->thread_pool, task) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "seam_oauth: cannot post a task to thread pool \"%V\"",
+                      &smcf->thread_pool_name);
         return NGX_ERROR;
     }
 
@@ -1480,9 +1499,6 @@ ngx_http_seam_oauth_login_body(ngx_http_request_t *r)
         };
 
         if (ngx_http_seam_oauth_post_job(r, job) != NGX_OK) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "seam_oauth: cannot post a task to thread pool "
-                          "\"%V\"", &smcf->thread_pool_name);
             ngx_http_finalize_request(r, NGX_HTTP_SERVICE_UNAVAILABLE);
         }
 
@@ -1498,17 +1514,8 @@ static ngx_int_t
 ngx_http_seam_oauth_login_done(ngx_http_request_t *r,
     ngx_http_seam_oauth_job *job)
 {
-    ngx_http_seam_oauth_main_conf_t  *smcf;
-
     if (job->store_full) {
-        smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
-                   ngx_http_get_module_main_conf(r,
-                                                 ngx_http_seam_oauth_module));
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "seam_oauth: the store \"%V\" is full (map_size %uz); "
-                      "raise map_size in seam_oauth_store",
-                      &smcf->store_path, smcf->map_size);
+        ngx_http_seam_oauth_log_store_full(r);
 
         return ngx_http_seam_oauth_error_page(r,
                    NGX_HTTP_SERVICE_UNAVAILABLE,
@@ -1628,9 +1635,6 @@ ngx_http_seam_oauth_token_body(ngx_http_request_t *r)
         };
 
         if (ngx_http_seam_oauth_post_job(r, job) != NGX_OK) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "seam_oauth: cannot post a task to thread pool "
-                          "\"%V\"", &smcf->thread_pool_name);
             rc = ngx_http_seam_oauth_send(r,
                      seam::token_error(seam::oauth_error::temporarily_unavailable,
                                        "", false, smcf->oauth->realm));
@@ -1655,10 +1659,7 @@ ngx_http_seam_oauth_token_done(ngx_http_request_t *r,
                ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
 
     if (job->redeemed.store_full) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "seam_oauth: the store \"%V\" is full (map_size %uz); "
-                      "raise map_size in seam_oauth_store",
-                      &smcf->store_path, smcf->map_size);
+        ngx_http_seam_oauth_log_store_full(r);
     }
 
     if (job->redeemed.replay) {
