@@ -149,6 +149,22 @@ path_is_plain(std::string_view path)
     return true;
 }
 
+/* The URI as written without ":port" (RFC 8252 §7.3 lets only the port of
+ * a loopback redirect vary). */
+std::string
+without_port(std::string_view text, const parsed_uri &p)
+{
+    if (!parsed_uri::present(p.uri().portText)) {
+        return std::string(text);
+    }
+    const char *colon = p.uri().portText.first - 1;
+    std::string out(text.data(), static_cast<size_t>(colon - text.data()));
+    out.append(p.uri().portText.afterLast,
+               static_cast<size_t>(text.data() + text.size()
+                                   - p.uri().portText.afterLast));
+    return out;
+}
+
 }  // namespace
 
 std::string
@@ -204,6 +220,9 @@ redirect_policy::add(std::string_view text)
     rule r;
     r.loopback = scheme == "http" && loopback;
     r.uri = std::string(text);
+    if (r.loopback) {
+        r.uri_without_port = without_port(text, p);
+    }
     rules_.push_back(std::move(r));
     return "";
 }
@@ -227,19 +246,9 @@ redirect_policy::match(std::string_view requested) const
         if (r.loopback) {
             /* RFC 8252 §7.3: only the port of a loopback URI may differ */
             parsed_uri p(requested);
-            if (!p.ok() || !parsed_uri::present(p.uri().portText)) {
-                continue;
-            }
-            const char *colon = p.uri().portText.first - 1;
-            std::string without_port(requested.data(),
-                                     static_cast<size_t>(
-                                         colon - requested.data()));
-            without_port.append(p.uri().portText.afterLast,
-                                static_cast<size_t>(
-                                    requested.data() + requested.size()
-                                    - p.uri().portText.afterLast));
-            if (without_port == r.uri && p.uri().portText.first
-                                         != p.uri().portText.afterLast)
+            if (p.ok() && parsed_uri::present(p.uri().portText)
+                && p.uri().portText.first != p.uri().portText.afterLast
+                && without_port(requested, p) == r.uri_without_port)
             {
                 return std::string(requested);
             }
@@ -279,8 +288,13 @@ redirect_policy::match_pattern(const rule &r, std::string_view requested)
         return std::nullopt;
     }
 
+    /* the prefix ends on a segment boundary: "/oauth" does not cover
+     * "/oauthx" */
     std::string_view path = p.raw_path();
-    bool prefix_ok = path.substr(0, r.path_prefix.size()) == r.path_prefix
+    bool prefix_ok = (path.substr(0, r.path_prefix.size()) == r.path_prefix
+                      && (r.path_prefix.back() == '/'
+                          || path.size() == r.path_prefix.size()
+                          || path[r.path_prefix.size()] == '/'))
                      || (path.empty() && r.path_prefix == "/");
     if (!prefix_ok || !path_is_plain(path)) {
         return std::nullopt;

@@ -34,6 +34,7 @@ private:
         bool pattern = false;
         bool loopback = false;     /* exact http://127.0.0.1 or [::1] */
         std::string uri;           /* exact: the registered URI */
+        std::string uri_without_port;   /* loopback: for RFC 8252 §7.3 */
         std::string host_suffix;   /* pattern: ".example.com" */
         std::string path_prefix;   /* pattern: "/" or "/prefix" */
     };
