@@ -49,12 +49,12 @@ $(CORE_LIB): $(CORE_OBJS)
 	ar rcs $@ $^
 
 # html/ templates compiled into the module as raw string literals
-$(GEN)/seam_oauth_templates.inc: html/login.html html/error.html
+$(GEN)/seam_oauth_templates.inc: html/login.html html/consent.html html/error.html
 	@mkdir -p $(GEN)
-	{ printf 'static const char seam_oauth_login_html[] = R"SEAMHTML('; \
-	  cat html/login.html; printf ')SEAMHTML";\n'; \
-	  printf 'static const char seam_oauth_error_html[] = R"SEAMHTML('; \
-	  cat html/error.html; printf ')SEAMHTML";\n'; } > $@
+	for page in login consent error; do \
+	    printf 'static const char seam_oauth_%s_html[] = R"SEAMHTML(' $$page; \
+	    cat html/$$page.html; printf ')SEAMHTML";\n'; \
+	done > $@
 
 # configure once against the installed nginx's own source and flags
 $(BUILD)/nginx/objs/Makefile: config

@@ -23,6 +23,7 @@ extern "C" {
 #include "form.h"
 #include "grants.h"
 #include "login_page.h"
+#include "metadata.h"
 #include "password.h"
 #include "store.h"
 #include "token_endpoint.h"
@@ -54,14 +55,30 @@ typedef struct {
     ngx_msec_t                  sweep_interval;
     time_t                      code_ttl;
     time_t                      token_ttl;
+    time_t                      refresh_token_ttl;
+    time_t                      refresh_grace;
+    time_t                      session_ttl;
     ngx_str_t                   realm;
+    ngx_str_t                   issuer;
+    ngx_str_t                   authorize_path;
+    ngx_str_t                   token_path;
+    ngx_str_t                   revoke_path;
+    ngx_str_t                   introspect_path;
     ngx_str_t                   login_template;
     ngx_str_t                   error_template;
     seam::oauth_config         *oauth;
+    ngx_str_t                   consent_template;
     seam::page_template        *login_page;
+    seam::page_template        *consent_page;
     seam::page_template        *error_page;
     ngx_int_t                   denial_index;
 } ngx_http_seam_oauth_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                  bearer;
+    ngx_str_t                   required_scope;   /* space-separated */
+} ngx_http_seam_oauth_loc_conf_t;
 
 
 /* What one request learnt: read by the variables. */
@@ -86,10 +103,13 @@ struct ngx_http_seam_oauth_job {
     std::string                 email;
     std::string                 password;
     std::string                 code;
+    std::string                 user_id;
+    std::string                 session;       /* a new session cookie */
     bool                        signed_in = false;
     bool                        store_full = false;
-    seam::redemption_request    redeem_request;
+    std::string                 client_id;
     seam::redemption            redeemed;
+    seam::http_answer           answer;
 };
 
 
@@ -100,7 +120,11 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_seam_oauth_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_seam_oauth_init(ngx_conf_t *cf);
 static void *ngx_http_seam_oauth_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_seam_oauth_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_seam_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
 static char *ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_http_seam_oauth_init_process(ngx_cycle_t *cycle);
 static void ngx_http_seam_oauth_exit_process(ngx_cycle_t *cycle);
@@ -111,16 +135,32 @@ static char *ngx_http_seam_oauth_client_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_seam_oauth_handler_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_seam_oauth_scope_description(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_seam_oauth_require_scope(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 static ngx_int_t ngx_http_seam_oauth_authorize_handler(ngx_http_request_t *r);
 static void ngx_http_seam_oauth_login_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_seam_oauth_login_done(ngx_http_request_t *r,
+static ngx_int_t ngx_http_seam_oauth_authorize_done(ngx_http_request_t *r,
     ngx_http_seam_oauth_job *job);
+static void ngx_http_seam_oauth_job_issue(ngx_http_seam_oauth_job *job,
+    seam::store *store, uint64_t now, uint64_t ttl);
+static std::string ngx_http_seam_oauth_issuer(ngx_http_request_t *r);
 static ngx_int_t ngx_http_seam_oauth_token_handler(ngx_http_request_t *r);
 static void ngx_http_seam_oauth_token_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_seam_oauth_token_done(ngx_http_request_t *r,
     ngx_http_seam_oauth_job *job);
+static ngx_int_t ngx_http_seam_oauth_revoke_handler(ngx_http_request_t *r);
+static void ngx_http_seam_oauth_revoke_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_seam_oauth_revoke_done(ngx_http_request_t *r,
+    ngx_http_seam_oauth_job *job);
+static ngx_int_t ngx_http_seam_oauth_introspect_handler(
+    ngx_http_request_t *r);
+static void ngx_http_seam_oauth_introspect_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_seam_oauth_metadata_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_seam_oauth_check_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_seam_oauth_access_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_seam_oauth_denied_handler(ngx_http_request_t *r);
 
 static ngx_int_t ngx_http_seam_oauth_variable(ngx_http_request_t *r,
@@ -166,6 +206,41 @@ static ngx_command_t  ngx_http_seam_oauth_commands[] = {
       offsetof(ngx_http_seam_oauth_main_conf_t, token_ttl),
       NULL },
 
+    { ngx_string("seam_oauth_refresh_token_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, refresh_token_ttl),
+      NULL },
+
+    { ngx_string("seam_oauth_refresh_grace"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, refresh_grace),
+      NULL },
+
+    { ngx_string("seam_oauth_session_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, session_ttl),
+      NULL },
+
+    { ngx_string("seam_oauth_issuer"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, issuer),
+      NULL },
+
+    { ngx_string("seam_oauth_scope_description"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_http_seam_oauth_scope_description,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("seam_oauth_realm"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -194,6 +269,13 @@ static ngx_command_t  ngx_http_seam_oauth_commands[] = {
       offsetof(ngx_http_seam_oauth_main_conf_t, login_template),
       NULL },
 
+    { ngx_string("seam_oauth_consent_template"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, consent_template),
+      NULL },
+
     { ngx_string("seam_oauth_error_template"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -215,6 +297,41 @@ static ngx_command_t  ngx_http_seam_oauth_commands[] = {
       0,
       (void *) ngx_http_seam_oauth_token_handler },
 
+    { ngx_string("seam_oauth_revoke"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_seam_oauth_handler_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      (void *) ngx_http_seam_oauth_revoke_handler },
+
+    { ngx_string("seam_oauth_introspect"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_seam_oauth_handler_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      (void *) ngx_http_seam_oauth_introspect_handler },
+
+    { ngx_string("seam_oauth_metadata"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_seam_oauth_handler_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      (void *) ngx_http_seam_oauth_metadata_handler },
+
+    { ngx_string("seam_oauth_bearer"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_loc_conf_t, bearer),
+      NULL },
+
+    { ngx_string("seam_oauth_require_scope"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_seam_oauth_require_scope,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("seam_oauth_check"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_seam_oauth_handler_directive,
@@ -235,7 +352,7 @@ static ngx_command_t  ngx_http_seam_oauth_commands[] = {
 
 static ngx_http_module_t  ngx_http_seam_oauth_module_ctx = {
     ngx_http_seam_oauth_add_variables,     /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_seam_oauth_init,              /* postconfiguration */
 
     ngx_http_seam_oauth_create_main_conf,  /* create main configuration */
     ngx_http_seam_oauth_init_main_conf,    /* init main configuration */
@@ -243,8 +360,8 @@ static ngx_http_module_t  ngx_http_seam_oauth_module_ctx = {
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
 
-    NULL,                                  /* create location configuration */
-    NULL                                   /* merge location configuration */
+    ngx_http_seam_oauth_create_loc_conf,   /* create location configuration */
+    ngx_http_seam_oauth_merge_loc_conf     /* merge location configuration */
 };
 
 
@@ -382,6 +499,9 @@ ngx_http_seam_oauth_create_main_conf(ngx_conf_t *cf)
     smcf->sweep_interval = NGX_CONF_UNSET_MSEC;
     smcf->code_ttl = NGX_CONF_UNSET;
     smcf->token_ttl = NGX_CONF_UNSET;
+    smcf->refresh_token_ttl = NGX_CONF_UNSET;
+    smcf->refresh_grace = NGX_CONF_UNSET;
+    smcf->session_ttl = NGX_CONF_UNSET;
     smcf->denial_index = NGX_ERROR;
 
     smcf->oauth = ngx_http_seam_oauth_pool_new<seam::oauth_config>(cf->pool);
@@ -461,6 +581,9 @@ ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(smcf->sweep_interval, 60000);
     ngx_conf_init_value(smcf->code_ttl, 60);
     ngx_conf_init_value(smcf->token_ttl, 3600);
+    ngx_conf_init_value(smcf->refresh_token_ttl, 30 * 86400);
+    ngx_conf_init_value(smcf->refresh_grace, 60);
+    ngx_conf_init_value(smcf->session_ttl, 300);
 
     if (smcf->realm.len == 0) {
         ngx_str_set(&smcf->realm, "seam-oauth");
@@ -484,18 +607,33 @@ ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
         return static_cast<char *>(NGX_CONF_ERROR);
     }
 
+    if (smcf->refresh_token_ttl < 60 || smcf->session_ttl < 1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "seam_oauth_refresh_token_ttl must be at least "
+                           "1m and seam_oauth_session_ttl positive");
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
     smcf->oauth->code_ttl = smcf->code_ttl;
     smcf->oauth->access_token_ttl = smcf->token_ttl;
+    smcf->oauth->refresh_token_ttl = smcf->refresh_token_ttl;
+    smcf->oauth->refresh_grace = smcf->refresh_grace;
+    smcf->oauth->session_ttl = smcf->session_ttl;
     smcf->oauth->realm.assign((char *) smcf->realm.data, smcf->realm.len);
 
     smcf->login_page = ngx_http_seam_oauth_load_template(cf,
                            &smcf->login_template, seam_oauth_login_html,
                            seam::login_page_fields());
+    smcf->consent_page = ngx_http_seam_oauth_load_template(cf,
+                             &smcf->consent_template, seam_oauth_consent_html,
+                             seam::consent_page_fields());
     smcf->error_page = ngx_http_seam_oauth_load_template(cf,
                            &smcf->error_template, seam_oauth_error_html,
                            seam::error_page_fields());
 
-    if (smcf->login_page == NULL || smcf->error_page == NULL) {
+    if (smcf->login_page == NULL || smcf->consent_page == NULL
+        || smcf->error_page == NULL)
+    {
         return static_cast<char *>(NGX_CONF_ERROR);
     }
 
@@ -652,7 +790,147 @@ ngx_http_seam_oauth_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     clcf->handler = reinterpret_cast<ngx_http_handler_pt>(cmd->post);
 
+    /* where each endpoint lives, for the metadata document */
+    if (cmd->post == (void *) ngx_http_seam_oauth_authorize_handler) {
+        smcf->authorize_path = clcf->name;
+
+    } else if (cmd->post == (void *) ngx_http_seam_oauth_token_handler) {
+        smcf->token_path = clcf->name;
+
+    } else if (cmd->post == (void *) ngx_http_seam_oauth_revoke_handler) {
+        smcf->revoke_path = clcf->name;
+
+    } else if (cmd->post == (void *) ngx_http_seam_oauth_introspect_handler)
+    {
+        smcf->introspect_path = clcf->name;
+    }
+
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_seam_oauth_scope_description(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_seam_oauth_main_conf_t *smcf =
+        static_cast<ngx_http_seam_oauth_main_conf_t *>(conf);
+
+    ngx_str_t  *value = static_cast<ngx_str_t *>(cf->args->elts);
+
+    try {
+        smcf->oauth->scope_descriptions[
+            std::string((char *) value[1].data, value[1].len)] =
+            std::string((char *) value[2].data, value[2].len);
+
+    } catch (const std::exception &e) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", e.what());
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_seam_oauth_require_scope(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_seam_oauth_loc_conf_t *slcf =
+        static_cast<ngx_http_seam_oauth_loc_conf_t *>(conf);
+
+    u_char      *p;
+    size_t       len;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (slcf->required_scope.data) {
+        return const_cast<char *>("is duplicate");
+    }
+
+    value = static_cast<ngx_str_t *>(cf->args->elts);
+
+    len = 0;
+    for (i = 1; i < cf->args->nelts; i++) {
+        len += value[i].len + 1;
+    }
+
+    p = static_cast<u_char *>(ngx_pnalloc(cf->pool, len));
+    if (p == NULL) {
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    slcf->required_scope.data = p;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (i > 1) {
+            *p++ = ' ';
+        }
+        p = ngx_cpymem(p, value[i].data, value[i].len);
+    }
+
+    slcf->required_scope.len = p - slcf->required_scope.data;
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_seam_oauth_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_seam_oauth_loc_conf_t  *slcf;
+
+    slcf = static_cast<ngx_http_seam_oauth_loc_conf_t *>(
+               ngx_pcalloc(cf->pool, sizeof(ngx_http_seam_oauth_loc_conf_t)));
+    if (slcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     slcf->required_scope = { 0, NULL };
+     */
+
+    slcf->bearer = NGX_CONF_UNSET;
+
+    return slcf;
+}
+
+
+static char *
+ngx_http_seam_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_seam_oauth_loc_conf_t *prev =
+        static_cast<ngx_http_seam_oauth_loc_conf_t *>(parent);
+    ngx_http_seam_oauth_loc_conf_t *conf =
+        static_cast<ngx_http_seam_oauth_loc_conf_t *>(child);
+
+    ngx_conf_merge_value(conf->bearer, prev->bearer, 0);
+    ngx_conf_merge_str_value(conf->required_scope, prev->required_scope, "");
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = static_cast<ngx_http_core_main_conf_t *>(
+               ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module));
+
+    h = static_cast<ngx_http_handler_pt *>(
+            ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers));
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_seam_oauth_access_handler;
+
+    return NGX_OK;
 }
 
 
@@ -684,10 +962,13 @@ ngx_http_seam_oauth_sweep_done(ngx_event_t *ev)
     seam::sweep_counts  *counts = static_cast<seam::sweep_counts *>(
                                       ngx_http_seam_oauth_sweep_task->ctx);
 
-    if (counts->codes || counts->tokens || counts->grants) {
+    if (counts->codes || counts->tokens || counts->grants
+        || counts->sessions)
+    {
         ngx_log_error(NGX_LOG_INFO, ev->log, 0,
-                      "seam_oauth: swept %uz codes, %uz tokens, %uz grants",
-                      counts->codes, counts->tokens, counts->grants);
+                      "seam_oauth: swept %uz codes, %uz tokens, %uz grants, "
+                      "%uz sessions", counts->codes, counts->tokens,
+                      counts->grants, counts->sessions);
     }
 
     smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
@@ -941,7 +1222,7 @@ ngx_http_seam_oauth_error_page(ngx_http_request_t *r, int status,
 
 static ngx_int_t
 ngx_http_seam_oauth_redirect(ngx_http_request_t *r,
-    const std::string &location)
+    const std::string &location, const std::string &cookie)
 {
     seam::http_answer  a;
 
@@ -949,6 +1230,9 @@ ngx_http_seam_oauth_redirect(ngx_http_request_t *r,
     a.status = NGX_HTTP_SEE_OTHER;
     a.content_type = "text/html; charset=utf-8";
     a.headers.emplace_back("Location", location);
+    if (!cookie.empty()) {
+        a.headers.emplace_back("Set-Cookie", cookie);
+    }
     ngx_http_seam_oauth_page_headers(a);
 
     return ngx_http_seam_oauth_send(r, a);
@@ -1204,36 +1488,67 @@ ngx_http_seam_oauth_post_job(ngx_http_request_t *r,
 /* GET and POST /authorize */
 
 
-static const ngx_str_t  ngx_http_seam_oauth_cookie_name =
+static const ngx_str_t  ngx_http_seam_oauth_csrf_cookie_name =
     ngx_string("seam_oauth_csrf");
+static const ngx_str_t  ngx_http_seam_oauth_session_cookie_name =
+    ngx_string("seam_oauth_session");
 
 
+/* A cookie of ours: base64url of the expected length, or "". */
 static std::string
-ngx_http_seam_oauth_csrf_cookie(ngx_http_request_t *r)
+ngx_http_seam_oauth_cookie(ngx_http_request_t *r, const ngx_str_t *name,
+    size_t len)
 {
     ngx_str_t  value;
 
     if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
-            const_cast<ngx_str_t *>(&ngx_http_seam_oauth_cookie_name), &value)
+                                          const_cast<ngx_str_t *>(name),
+                                          &value)
         == NGX_DECLINED)
     {
         return "";
     }
 
-    std::string nonce((char *) value.data, value.len);
+    std::string text((char *) value.data, value.len);
 
-    if (nonce.size() != 22 || !seam::base64url_decode(nonce)) {
+    if (text.size() != len || !seam::base64url_decode(text)) {
         return "";
     }
 
-    return nonce;
+    return text;
 }
 
 
+static std::string
+ngx_http_seam_oauth_set_cookie(ngx_http_request_t *r, const ngx_str_t *name,
+    const std::string &value, uint64_t max_age, const char *same_site)
+{
+    std::string  cookie = std::string(ngx_http_seam_oauth_view(*name)) + "="
+                          + value + "; Path="
+                          + std::string(ngx_http_seam_oauth_view(r->uri))
+                          + "; Max-Age=" + std::to_string(max_age)
+                          + "; HttpOnly; SameSite=" + same_site;
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        cookie += "; Secure";
+    }
+#endif
+
+    return cookie;
+}
+
+
+/*
+ * The login and consent pages share the hidden fields of the request and
+ * the CSRF token, bound to a nonce in an HttpOnly, SameSite=Strict cookie
+ * (RFC 6749 §10.12); a nonce the browser already has is kept, so that
+ * two tabs do not invalidate each other.
+ */
 static ngx_int_t
-ngx_http_seam_oauth_login_page(ngx_http_request_t *r,
-    const seam::authorization_request &req, const std::string &email,
-    const std::string &error)
+ngx_http_seam_oauth_form_page(ngx_http_request_t *r,
+    const seam::page_template &page, const seam::authorization_request &req,
+    std::map<std::string, std::string> values,
+    const std::string &session_cookie)
 {
     seam::http_answer                 a;
     std::string                       nonce;
@@ -1242,14 +1557,16 @@ ngx_http_seam_oauth_login_page(ngx_http_request_t *r,
     smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
                ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
 
-    nonce = ngx_http_seam_oauth_csrf_cookie(r);
+    nonce = ngx_http_seam_oauth_cookie(r,
+                &ngx_http_seam_oauth_csrf_cookie_name, 22);
     if (nonce.empty()) {
         nonce = seam::base64url_encode(seam::random_bytes(16));
     }
 
-    a.status = NGX_HTTP_OK;
-    a.content_type = "text/html; charset=utf-8";
-    a.body = smcf->login_page->render({
+    std::string  prompt = req.prompt_login ? "login"
+                          : req.prompt_consent ? "consent" : "";
+
+    values.insert({
         {"action", std::string(ngx_http_seam_oauth_view(r->uri))},
         {"client_name", req.client->name},
         {"client_id", req.client->id},
@@ -1259,52 +1576,123 @@ ngx_http_seam_oauth_login_page(ngx_http_request_t *r,
         {"code_challenge", req.code_challenge},
         {"code_challenge_method", req.code_challenge.empty() ? "" : "S256"},
         {"response_type", "code"},
+        {"prompt", prompt},
         {"csrf_token", seam::csrf_token(*ngx_http_seam_oauth_csrf_key, nonce,
                                         ngx_time(), req)},
-        {"email", email},
-        {"error", error},
     });
+
+    a.status = NGX_HTTP_OK;
+    a.content_type = "text/html; charset=utf-8";
+    a.body = page.render(values);
 
     ngx_http_seam_oauth_page_headers(a);
 
-    /* RFC 6749 §10.12: the form is bound to this cookie; SameSite keeps
-     * other sites from posting with it */
-    std::string cookie = "seam_oauth_csrf=" + nonce + "; Path="
-                         + std::string(ngx_http_seam_oauth_view(r->uri))
-                         + "; Max-Age="
-                         + std::to_string(smcf->oauth->login_form_ttl)
-                         + "; HttpOnly; SameSite=Strict";
-#if (NGX_HTTP_SSL)
-    if (r->connection->ssl) {
-        cookie += "; Secure";
+    a.headers.emplace_back("Set-Cookie",
+        ngx_http_seam_oauth_set_cookie(r,
+            &ngx_http_seam_oauth_csrf_cookie_name, nonce,
+            smcf->oauth->login_form_ttl, "Strict"));
+
+    if (!session_cookie.empty()) {
+        a.headers.emplace_back("Set-Cookie", session_cookie);
     }
-#endif
-    a.headers.emplace_back("Set-Cookie", cookie);
 
     return ngx_http_seam_oauth_send(r, a);
 }
 
 
+static ngx_int_t
+ngx_http_seam_oauth_login_page(ngx_http_request_t *r,
+    const seam::authorization_request &req, const std::string &email,
+    const std::string &error)
+{
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    return ngx_http_seam_oauth_form_page(r, *smcf->login_page, req,
+                                         {{"email", email}, {"error", error}},
+                                         "");
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_consent_page(ngx_http_request_t *r,
+    const seam::authorization_request &req, const std::string &email,
+    const std::string &session_cookie)
+{
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    return ngx_http_seam_oauth_form_page(r, *smcf->consent_page, req,
+               {{"email", email},
+                {"scopes", seam::describe_scopes(*smcf->oauth, req.scope)}},
+               session_cookie);
+}
+
+
 /* Decides what a parsed authorization request gets, when it is not a
- * login page: our own error page or a redirect back to the client. */
+ * page: our own error page or a redirect back to the client. */
 static ngx_int_t
 ngx_http_seam_oauth_authorization_refused(ngx_http_request_t *r,
-    const seam::authorization_check &check)
+    seam::authorization_check &check)
 {
     if (check.result == seam::authorization_check::outcome::show_error) {
         return ngx_http_seam_oauth_error_page(r, NGX_HTTP_BAD_REQUEST,
                                               check.message);
     }
 
+    check.request.issuer = ngx_http_seam_oauth_issuer(r);
+
     return ngx_http_seam_oauth_redirect(r,
                seam::redirect_with_error(check.request, check.error,
-                                         check.description));
+                                         check.description), "");
+}
+
+
+/* Issues a code for an owner already signed in, in the thread pool. */
+static ngx_int_t
+ngx_http_seam_oauth_issue_code(ngx_http_request_t *r,
+    const seam::authorization_request &req, const std::string &user_id)
+{
+    ngx_http_seam_oauth_job          *job;
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    job = ngx_http_seam_oauth_job_new(r);
+    if (job == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    job->authz = req;
+    job->user_id = user_id;
+    job->signed_in = true;
+    job->done = ngx_http_seam_oauth_authorize_done;
+
+    seam::store  *store = ngx_http_seam_oauth_store;
+    uint64_t      now = ngx_time();
+    uint64_t      ttl = smcf->oauth->code_ttl;
+
+    job->work = [job, store, now, ttl]() {
+        ngx_http_seam_oauth_job_issue(job, store, now, ttl);
+    };
+
+    if (ngx_http_seam_oauth_post_job(r, job) != NGX_OK) {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    return NGX_DONE;
 }
 
 
 static ngx_int_t
 ngx_http_seam_oauth_authorize_handler(ngx_http_request_t *r)
 {
+    ngx_int_t                         rc;
     ngx_http_seam_oauth_main_conf_t  *smcf;
 
     if (r->method == NGX_HTTP_POST) {
@@ -1348,7 +1736,52 @@ ngx_http_seam_oauth_authorize_handler(ngx_http_request_t *r)
             return ngx_http_seam_oauth_authorization_refused(r, check);
         }
 
-        return ngx_http_seam_oauth_login_page(r, check.request, "", "");
+        seam::authorization_request  &req = check.request;
+
+        req.issuer = ngx_http_seam_oauth_issuer(r);
+
+        /* a recent sign-in skips the password, unless prompt=login */
+        std::optional<seam::session_record>  session;
+
+        if (!req.prompt_login) {
+            std::string  cookie = ngx_http_seam_oauth_cookie(r,
+                                      &ngx_http_seam_oauth_session_cookie_name,
+                                      43);
+            if (!cookie.empty()) {
+                session = seam::find_session(*ngx_http_seam_oauth_store,
+                                             cookie, ngx_time());
+            }
+        }
+
+        if (!session) {
+            if (req.prompt_none) {
+                return ngx_http_seam_oauth_redirect(r,
+                           seam::redirect_with_error(req,
+                               seam::oauth_error::login_required,
+                               "the owner is not signed in"), "");
+            }
+
+            return ngx_http_seam_oauth_login_page(r, req, "", "");
+        }
+
+        if (seam::needs_consent(req)) {
+            if (req.prompt_none) {
+                return ngx_http_seam_oauth_redirect(r,
+                           seam::redirect_with_error(req,
+                               seam::oauth_error::consent_required,
+                               "the owner must approve this request"), "");
+            }
+
+            return ngx_http_seam_oauth_consent_page(r, req, session->email,
+                                                    "");
+        }
+
+        rc = ngx_http_seam_oauth_issue_code(r, req, session->user_id);
+        if (rc == NGX_DONE) {
+            r->main->count++;
+        }
+
+        return rc;
 
     } catch (const std::exception &e) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -1378,6 +1811,64 @@ ngx_http_seam_oauth_same_origin(ngx_http_request_t *r, std::string_view origin)
 
     return origin.substr(sep + 3)
            == ngx_http_seam_oauth_view(r->headers_in.host->value);
+}
+
+
+/* The thread-pool half of a sign-in: the password (argon2id), then the
+ * session and, without consent to ask for, the code. */
+static void
+ngx_http_seam_oauth_job_sign_in(ngx_http_seam_oauth_job *job,
+    seam::store *store, uint64_t now, uint64_t code_ttl, uint64_t session_ttl)
+{
+    auto user = seam::find_user_threaded(*store, job->email);
+
+    if (!user) {
+        seam::verify_password_decoy(job->password);
+        return;
+    }
+
+    if (!seam::verify_password(job->password, user->password_hash)) {
+        return;
+    }
+
+    job->signed_in = true;
+    job->user_id = user->user_id;
+
+    auto session = seam::create_session(*store,
+                       {now + session_ttl, user->user_id,
+                        seam::normalize_email(job->email), now});
+    if (!session) {
+        job->store_full = true;
+        return;
+    }
+
+    job->session = std::move(*session);
+
+    if (!seam::needs_consent(job->authz)) {
+        ngx_http_seam_oauth_job_issue(job, store, now, code_ttl);
+    }
+}
+
+
+static void
+ngx_http_seam_oauth_job_issue(ngx_http_seam_oauth_job *job,
+    seam::store *store, uint64_t now, uint64_t ttl)
+{
+    seam::code_record  code;
+
+    code.client_id = job->authz.client->id;
+    code.redirect_uri = job->authz.redirect_uri;
+    code.user_id = job->user_id;
+    code.scope = job->authz.scope;
+    code.code_challenge = job->authz.code_challenge;
+
+    auto issued = seam::issue_code(*store, code, now, ttl);
+    if (!issued) {
+        job->store_full = true;
+        return;
+    }
+
+    job->code = std::move(*issued);
 }
 
 
@@ -1417,6 +1908,10 @@ ngx_http_seam_oauth_login_body(ngx_http_request_t *r)
             return;
         }
 
+        seam::authorization_request  &req = check.request;
+
+        req.issuer = ngx_http_seam_oauth_issuer(r);
+
         /* CSRF before any credential is looked at (RFC 6749 §10.12) */
         origin = ngx_http_seam_oauth_header_in(r, "Origin");
 
@@ -1427,16 +1922,52 @@ ngx_http_seam_oauth_login_body(ngx_http_request_t *r)
         if (!forged) {
             forged = check.result != seam::authorization_check::outcome::ok
                      || !seam::csrf_valid(*ngx_http_seam_oauth_csrf_key,
-                            ngx_http_seam_oauth_csrf_cookie(r),
+                            ngx_http_seam_oauth_cookie(r,
+                                &ngx_http_seam_oauth_csrf_cookie_name, 22),
                             f.values.value("csrf_token"), ngx_time(),
-                            smcf->oauth->login_form_ttl, check.request);
+                            smcf->oauth->login_form_ttl, req);
         }
 
         if (forged) {
             rc = ngx_http_seam_oauth_error_page(r, NGX_HTTP_FORBIDDEN,
-                     "This sign-in form has expired or did not come from "
-                     "this site. Go back to the application and start "
-                     "again.");
+                     "This form has expired or did not come from this "
+                     "site. Go back to the application and start again.");
+            ngx_http_finalize_request(r, rc);
+            return;
+        }
+
+        /* the consent page's answer */
+        if (const std::string *decision = f.values.get("decision")) {
+            std::string  cookie = ngx_http_seam_oauth_cookie(r,
+                                      &ngx_http_seam_oauth_session_cookie_name,
+                                      43);
+            auto  session = cookie.empty()
+                            ? std::nullopt
+                            : seam::find_session(*ngx_http_seam_oauth_store,
+                                                 cookie, ngx_time());
+
+            if (!session) {
+                rc = ngx_http_seam_oauth_login_page(r, req, "",
+                         "Your sign-in has expired. Please sign in again.");
+
+            } else if (*decision == "deny") {
+                rc = ngx_http_seam_oauth_redirect(r,
+                         seam::redirect_with_error(req,
+                             seam::oauth_error::access_denied,
+                             "the owner denied the request"), "");
+
+            } else if (*decision == "approve") {
+                rc = ngx_http_seam_oauth_issue_code(r, req,
+                                                    session->user_id);
+                if (rc == NGX_DONE) {
+                    return;
+                }
+
+            } else {
+                rc = ngx_http_seam_oauth_error_page(r, NGX_HTTP_BAD_REQUEST,
+                         "The request is malformed: unknown decision.");
+            }
+
             ngx_http_finalize_request(r, rc);
             return;
         }
@@ -1447,7 +1978,7 @@ ngx_http_seam_oauth_login_body(ngx_http_request_t *r)
         if (!seam::valid_email(email) || password.empty()
             || password.size() > 1024)
         {
-            rc = ngx_http_seam_oauth_login_page(r, check.request, email,
+            rc = ngx_http_seam_oauth_login_page(r, req, email,
                      "The e-mail or password is incorrect.");
             ngx_http_finalize_request(r, rc);
             return;
@@ -1459,43 +1990,19 @@ ngx_http_seam_oauth_login_body(ngx_http_request_t *r)
             return;
         }
 
-        job->authz = check.request;
+        job->authz = req;
         job->email = std::move(email);
         job->password = std::move(password);
-        job->done = ngx_http_seam_oauth_login_done;
+        job->done = ngx_http_seam_oauth_authorize_done;
 
         seam::store  *store = ngx_http_seam_oauth_store;
         uint64_t      now = ngx_time();
-        uint64_t      ttl = smcf->oauth->code_ttl;
+        uint64_t      code_ttl = smcf->oauth->code_ttl;
+        uint64_t      session_ttl = smcf->oauth->session_ttl;
 
-        job->work = [job, store, now, ttl]() {
-            auto user = seam::find_user_threaded(*store, job->email);
-
-            if (!user) {
-                seam::verify_password_decoy(job->password);
-                return;
-            }
-
-            if (!seam::verify_password(job->password, user->password_hash)) {
-                return;
-            }
-
-            job->signed_in = true;
-
-            seam::code_record  code;
-            code.client_id = job->authz.client->id;
-            code.redirect_uri = job->authz.redirect_uri;
-            code.user_id = user->user_id;
-            code.scope = job->authz.scope;
-            code.code_challenge = job->authz.code_challenge;
-
-            auto issued = seam::issue_code(*store, code, now, ttl);
-            if (!issued) {
-                job->store_full = true;
-                return;
-            }
-
-            job->code = std::move(*issued);
+        job->work = [job, store, now, code_ttl, session_ttl]() {
+            ngx_http_seam_oauth_job_sign_in(job, store, now, code_ttl,
+                                            session_ttl);
         };
 
         if (ngx_http_seam_oauth_post_job(r, job) != NGX_OK) {
@@ -1511,9 +2018,12 @@ ngx_http_seam_oauth_login_body(ngx_http_request_t *r)
 
 
 static ngx_int_t
-ngx_http_seam_oauth_login_done(ngx_http_request_t *r,
+ngx_http_seam_oauth_authorize_done(ngx_http_request_t *r,
     ngx_http_seam_oauth_job *job)
 {
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+    std::string                       session_cookie;
+
     if (job->store_full) {
         ngx_http_seam_oauth_log_store_full(r);
 
@@ -1531,22 +2041,82 @@ ngx_http_seam_oauth_login_done(ngx_http_request_t *r,
                    "The e-mail or password is incorrect.");
     }
 
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    /* the sign-in is remembered briefly: SameSite=Lax, as the next
+     * authorization arrives by a top-level navigation from the client */
+    if (!job->session.empty()) {
+        session_cookie = ngx_http_seam_oauth_set_cookie(r,
+                             &ngx_http_seam_oauth_session_cookie_name,
+                             job->session, smcf->oauth->session_ttl, "Lax");
+    }
+
+    if (job->code.empty()) {
+        return ngx_http_seam_oauth_consent_page(r, job->authz,
+                   seam::normalize_email(job->email), session_cookie);
+    }
+
     return ngx_http_seam_oauth_redirect(r,
-               seam::redirect_with_code(job->authz, job->code));
+               seam::redirect_with_code(job->authz, job->code),
+               session_cookie);
 }
 
 
-/* POST /oauth/token */
+/* POST /oauth/token, revocation and introspection */
 
 
+/* The core's view of a client's POST; false when the body is too large. */
+static bool
+ngx_http_seam_oauth_client_request(ngx_http_request_t *r, std::string &body,
+    seam::token_request &req)
+{
+    if (!ngx_http_seam_oauth_read_body(r, body)) {
+        return false;
+    }
+
+    req.method = "POST";
+    req.body = body;
+
+    if (r->headers_in.content_type) {
+        req.content_type =
+            ngx_http_seam_oauth_view(r->headers_in.content_type->value);
+    }
+
+    if (r->headers_in.authorization) {
+        req.authorization =
+            ngx_http_seam_oauth_view(r->headers_in.authorization->value);
+    }
+
+    return true;
+}
+
+
+/* Sends an answer the core decided without store work, logging failed
+ * client authentications (a 401) for the operator. */
+static void
+ngx_http_seam_oauth_client_answer(ngx_http_request_t *r,
+    const seam::http_answer &answer)
+{
+    if (answer.status == NGX_HTTP_UNAUTHORIZED) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "seam_oauth: client authentication failed");
+    }
+
+    ngx_http_finalize_request(r, ngx_http_seam_oauth_send(r, answer));
+}
+
+
+/* The content handler shared by the endpoints clients POST to: anything
+ * but POST gets 405 with Allow: POST. */
 static ngx_int_t
-ngx_http_seam_oauth_token_handler(ngx_http_request_t *r)
+ngx_http_seam_oauth_client_endpoint(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt body_handler)
 {
     ngx_http_seam_oauth_main_conf_t  *smcf;
 
     if (r->method == NGX_HTTP_POST) {
-        return ngx_http_seam_oauth_start_body(r,
-                                              ngx_http_seam_oauth_token_body);
+        return ngx_http_seam_oauth_start_body(r, body_handler);
     }
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
@@ -1562,60 +2132,48 @@ ngx_http_seam_oauth_token_handler(ngx_http_request_t *r)
         req.method = ngx_http_seam_oauth_view(r->method_name);
 
         return ngx_http_seam_oauth_send(r,
-                   seam::plan_token_request(req, *smcf->oauth, ngx_time())
-                       .answer);
+                   *seam::authenticate_client(req, *smcf->oauth,
+                                              "this endpoint").error);
 
     } catch (const std::exception &e) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "seam_oauth: token: %s", e.what());
+                      "seam_oauth: %s", e.what());
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_token_handler(ngx_http_request_t *r)
+{
+    return ngx_http_seam_oauth_client_endpoint(r,
+                                               ngx_http_seam_oauth_token_body);
 }
 
 
 static void
 ngx_http_seam_oauth_token_body(ngx_http_request_t *r)
 {
-    ngx_int_t                         rc;
     ngx_http_seam_oauth_job          *job;
     ngx_http_seam_oauth_main_conf_t  *smcf;
     std::string                       body;
+    seam::token_request               req;
 
     smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
                ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
 
     try {
-        if (!ngx_http_seam_oauth_read_body(r, body)) {
+        if (!ngx_http_seam_oauth_client_request(r, body, req)) {
             ngx_http_finalize_request(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
             return;
         }
 
-        seam::token_request  req;
-
-        req.method = "POST";
-        req.body = body;
-
-        if (r->headers_in.content_type) {
-            req.content_type =
-                ngx_http_seam_oauth_view(r->headers_in.content_type->value);
-        }
-
-        if (r->headers_in.authorization) {
-            req.authorization =
-                ngx_http_seam_oauth_view(r->headers_in.authorization->value);
-        }
-
         seam::token_plan  plan = seam::plan_token_request(req, *smcf->oauth,
-                                                          ngx_time());
+                                     ngx_time(),
+                                     *ngx_http_seam_oauth_csrf_key);
 
-        if (!plan.ready) {
-            if (plan.answer.status == NGX_HTTP_UNAUTHORIZED) {
-                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                              "seam_oauth: client authentication failed");
-            }
-
-            rc = ngx_http_seam_oauth_send(r, plan.answer);
-            ngx_http_finalize_request(r, rc);
+        if (plan.work == seam::token_work::none) {
+            ngx_http_seam_oauth_client_answer(r, plan.answer);
             return;
         }
 
@@ -1625,20 +2183,27 @@ ngx_http_seam_oauth_token_body(ngx_http_request_t *r)
             return;
         }
 
-        job->redeem_request = std::move(plan.redeem);
         job->done = ngx_http_seam_oauth_token_done;
+        job->client_id = plan.work == seam::token_work::redeem
+                         ? plan.redeem.client_id : plan.refresh.client_id;
 
         seam::store  *store = ngx_http_seam_oauth_store;
 
-        job->work = [job, store]() {
-            job->redeemed = seam::redeem_code(*store, job->redeem_request);
-        };
+        if (plan.work == seam::token_work::redeem) {
+            job->work = [job, store, r = std::move(plan.redeem)]() {
+                job->redeemed = seam::redeem_code(*store, r);
+            };
+
+        } else {
+            job->work = [job, store, r = std::move(plan.refresh)]() {
+                job->redeemed = seam::refresh_grant(*store, r);
+            };
+        }
 
         if (ngx_http_seam_oauth_post_job(r, job) != NGX_OK) {
-            rc = ngx_http_seam_oauth_send(r,
-                     seam::token_error(seam::oauth_error::temporarily_unavailable,
-                                       "", false, smcf->oauth->realm));
-            ngx_http_finalize_request(r, rc);
+            ngx_http_finalize_request(r, ngx_http_seam_oauth_send(r,
+                seam::token_error(seam::oauth_error::temporarily_unavailable,
+                                  "", false, smcf->oauth->realm)));
         }
 
     } catch (const std::exception &e) {
@@ -1663,15 +2228,188 @@ ngx_http_seam_oauth_token_done(ngx_http_request_t *r,
     }
 
     if (job->redeemed.replay) {
-        /* RFC 6749 §4.1.2: tokens issued for a replayed code are revoked */
+        /* RFC 6749 §4.1.2, RFC 9700 §4.14: a reused code or refresh
+         * token revokes what was issued from it */
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "seam_oauth: authorization code replayed by client "
-                      "\"%s\": its grant was revoked",
-                      job->redeem_request.client_id.c_str());
+                      "seam_oauth: %s reused by client \"%s\": its grant "
+                      "was revoked", job->redeemed.description.c_str(),
+                      job->client_id.c_str());
     }
 
     return ngx_http_seam_oauth_send(r,
                seam::answer_redemption(job->redeemed, *smcf->oauth));
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_revoke_handler(ngx_http_request_t *r)
+{
+    return ngx_http_seam_oauth_client_endpoint(r,
+                                               ngx_http_seam_oauth_revoke_body);
+}
+
+
+static void
+ngx_http_seam_oauth_revoke_body(ngx_http_request_t *r)
+{
+    ngx_http_seam_oauth_job          *job;
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+    std::string                       body;
+    seam::token_request               req;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    try {
+        if (!ngx_http_seam_oauth_client_request(r, body, req)) {
+            ngx_http_finalize_request(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
+            return;
+        }
+
+        seam::revocation_plan  plan = seam::plan_revocation(req,
+                                                            *smcf->oauth);
+
+        if (!plan.ready) {
+            ngx_http_seam_oauth_client_answer(r, plan.answer);
+            return;
+        }
+
+        job = ngx_http_seam_oauth_job_new(r);
+        if (job == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        job->done = ngx_http_seam_oauth_revoke_done;
+        job->answer = std::move(plan.answer);
+
+        seam::store  *store = ngx_http_seam_oauth_store;
+
+        job->work = [job, store, token = std::move(plan.token),
+                     client = std::move(plan.client_id)]() {
+            seam::revoke_token(*store, token, client);
+        };
+
+        if (ngx_http_seam_oauth_post_job(r, job) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_SERVICE_UNAVAILABLE);
+        }
+
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "seam_oauth: revoke: %s", e.what());
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_revoke_done(ngx_http_request_t *r,
+    ngx_http_seam_oauth_job *job)
+{
+    return ngx_http_seam_oauth_send(r, job->answer);
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_introspect_handler(ngx_http_request_t *r)
+{
+    return ngx_http_seam_oauth_client_endpoint(r,
+               ngx_http_seam_oauth_introspect_body);
+}
+
+
+static void
+ngx_http_seam_oauth_introspect_body(ngx_http_request_t *r)
+{
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+    std::string                       body;
+    seam::token_request               req;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    try {
+        if (!ngx_http_seam_oauth_client_request(r, body, req)) {
+            ngx_http_finalize_request(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
+            return;
+        }
+
+        /* a read-only lookup: no thread pool needed */
+        ngx_http_seam_oauth_client_answer(r,
+            seam::introspect(req, *smcf->oauth, *ngx_http_seam_oauth_store,
+                             ngx_time()));
+
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "seam_oauth: introspect: %s", e.what());
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+}
+
+
+/* The issuer: as configured, else this server as the request names it. */
+static std::string
+ngx_http_seam_oauth_issuer(ngx_http_request_t *r)
+{
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+    std::string                       issuer;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    if (smcf->issuer.len) {
+        return std::string(ngx_http_seam_oauth_view(smcf->issuer));
+    }
+
+#if (NGX_HTTP_SSL)
+    issuer = r->connection->ssl ? "https://" : "http://";
+#else
+    issuer = "http://";
+#endif
+
+    if (r->headers_in.host) {
+        issuer.append(ngx_http_seam_oauth_view(r->headers_in.host->value));
+    } else {
+        issuer.append(ngx_http_seam_oauth_view(r->headers_in.server));
+    }
+
+    return issuer;
+}
+
+
+static ngx_int_t
+ngx_http_seam_oauth_metadata_handler(ngx_http_request_t *r)
+{
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    try {
+        seam::endpoint_paths  paths;
+
+        paths.authorize = ngx_http_seam_oauth_view(smcf->authorize_path);
+        paths.token = ngx_http_seam_oauth_view(smcf->token_path);
+        paths.revoke = ngx_http_seam_oauth_view(smcf->revoke_path);
+        paths.introspect = ngx_http_seam_oauth_view(smcf->introspect_path);
+
+        return ngx_http_seam_oauth_send(r,
+                   seam::metadata(*smcf->oauth,
+                                  ngx_http_seam_oauth_issuer(r), paths));
+
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "seam_oauth: metadata: %s", e.what());
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 }
 
 
@@ -1726,63 +2464,89 @@ ngx_http_seam_oauth_record_denial(ngx_http_request_t *r, int status,
 }
 
 
+/* The bearer check of one request: fills the ctx on success, records the
+ * denial otherwise; returns the status the check decided. */
 static ngx_int_t
-ngx_http_seam_oauth_check_handler(ngx_http_request_t *r)
+ngx_http_seam_oauth_check(ngx_http_request_t *r, ngx_str_t *required_scope,
+    seam::bearer_result &result)
 {
-    ngx_int_t                         rc;
     ngx_http_seam_oauth_ctx_t        *ctx;
     ngx_http_seam_oauth_main_conf_t  *smcf;
 
     smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
                ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
 
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     ctx = static_cast<ngx_http_seam_oauth_ctx_t *>(
               ngx_pcalloc(r->pool, sizeof(ngx_http_seam_oauth_ctx_t)));
     if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
     ngx_http_set_ctx(r, ctx, ngx_http_seam_oauth_module);
 
-    try {
-        std::optional<std::string_view>  header;
+    std::optional<std::string_view>  header;
 
-        if (r->headers_in.authorization) {
-            header = ngx_http_seam_oauth_view(
-                         r->headers_in.authorization->value);
+    if (r->headers_in.authorization) {
+        header = ngx_http_seam_oauth_view(r->headers_in.authorization->value);
+    }
+
+    result = seam::check_bearer(*ngx_http_seam_oauth_store, header,
+                                smcf->oauth->realm, ngx_time(),
+                                ngx_http_seam_oauth_view(*required_scope));
+
+    if (result.status == NGX_HTTP_NO_CONTENT) {
+        if (ngx_http_seam_oauth_copy(r, &ctx->user_id, result.token.user_id)
+               != NGX_OK
+            || ngx_http_seam_oauth_copy(r, &ctx->client_id,
+                                        result.token.client_id) != NGX_OK
+            || ngx_http_seam_oauth_copy(r, &ctx->scope, result.token.scope)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
         }
 
-        seam::bearer_result  result = seam::check_bearer(
-                                          *ngx_http_seam_oauth_store, header,
-                                          smcf->oauth->realm, ngx_time());
+        return NGX_OK;
+    }
 
-        if (result.status == NGX_HTTP_NO_CONTENT) {
-            if (ngx_http_seam_oauth_copy(r, &ctx->user_id,
-                                         result.token.user_id) != NGX_OK
-                || ngx_http_seam_oauth_copy(r, &ctx->client_id,
-                                            result.token.client_id) != NGX_OK
-                || ngx_http_seam_oauth_copy(r, &ctx->scope,
-                                            result.token.scope) != NGX_OK)
-            {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
+    if (ngx_http_seam_oauth_record_denial(r, result.status, result.challenge)
+           != NGX_OK
+        || ngx_http_seam_oauth_add_header(r, "WWW-Authenticate",
+                                          result.challenge) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
-        } else {
-            if (ngx_http_seam_oauth_record_denial(r, result.status,
-                                                  result.challenge) != NGX_OK
-                || ngx_http_seam_oauth_add_header(r, "WWW-Authenticate",
-                                                  result.challenge) != NGX_OK)
-            {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
+    return NGX_OK;
+}
 
-            if (r != r->main && result.status == NGX_HTTP_BAD_REQUEST) {
-                result.status = NGX_HTTP_UNAUTHORIZED;
-            }
+
+static ngx_int_t
+ngx_http_seam_oauth_check_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                        rc;
+    seam::bearer_result              result;
+    ngx_http_seam_oauth_loc_conf_t  *slcf;
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the scopes are those of the location auth_request protects */
+    slcf = static_cast<ngx_http_seam_oauth_loc_conf_t *>(
+               ngx_http_get_module_loc_conf(r->main,
+                                            ngx_http_seam_oauth_module));
+
+    try {
+        if (ngx_http_seam_oauth_check(r, &slcf->required_scope, result)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        /* auth_request passes only 401 and 403 on; the denied location
+         * restores the 400 */
+        if (r != r->main && result.status == NGX_HTTP_BAD_REQUEST) {
+            result.status = NGX_HTTP_UNAUTHORIZED;
         }
 
         r->headers_out.status = result.status;
@@ -1798,6 +2562,46 @@ ngx_http_seam_oauth_check_handler(ngx_http_request_t *r)
                       "seam_oauth: bearer check: %s", e.what());
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+}
+
+
+/* "seam_oauth_bearer on": the check in the access phase, without a
+ * subrequest; a denial is answered with the check's own status and
+ * challenge. */
+static ngx_int_t
+ngx_http_seam_oauth_access_handler(ngx_http_request_t *r)
+{
+    seam::bearer_result              result;
+    ngx_http_seam_oauth_loc_conf_t  *slcf;
+
+    slcf = static_cast<ngx_http_seam_oauth_loc_conf_t *>(
+               ngx_http_get_module_loc_conf(r, ngx_http_seam_oauth_module));
+
+    if (!slcf->bearer) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_seam_oauth_store == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "seam_oauth: \"seam_oauth_bearer\" needs "
+                      "\"seam_oauth_store\"");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    try {
+        if (ngx_http_seam_oauth_check(r, &slcf->required_scope, result)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "seam_oauth: bearer check: %s", e.what());
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return result.status == NGX_HTTP_NO_CONTENT ? NGX_OK : result.status;
 }
 
 

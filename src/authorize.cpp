@@ -107,8 +107,46 @@ check_authorization(const params &p, const oauth_config &config)
     }
     r.scope = std::string(p.value("scope"));
 
+    /* OIDC Core §3.1.2.1 prompt values; others are ignored */
+    std::vector<std::string> prompts;
+    split_scope(p.value("prompt"), prompts);
+    for (const std::string &one : prompts) {
+        r.prompt_login |= one == "login";
+        r.prompt_consent |= one == "consent";
+        r.prompt_none |= one == "none";
+    }
+    if (r.prompt_none && (r.prompt_login || r.prompt_consent)) {
+        return redirect_error(c, oauth_error::invalid_request,
+                              "prompt=none cannot be combined");
+    }
+
     c.result = authorization_check::outcome::ok;
     return c;
+}
+
+bool
+needs_consent(const authorization_request &r)
+{
+    return r.client->consent || r.prompt_consent;
+}
+
+std::string
+describe_scopes(const oauth_config &config, std::string_view scope)
+{
+    std::vector<std::string> scopes;
+    split_scope(scope, scopes);
+    if (scopes.empty()) {
+        return "Access to your devices and access codes";
+    }
+    std::string out;
+    for (const std::string &one : scopes) {
+        auto it = config.scope_descriptions.find(one);
+        if (!out.empty()) {
+            out.push_back('\n');
+        }
+        out.append(it != config.scope_descriptions.end() ? it->second : one);
+    }
+    return out;
 }
 
 std::string
@@ -122,6 +160,9 @@ redirect_with_error(const authorization_request &r, oauth_error error,
     if (!r.state.empty()) {
         q.emplace_back("state", r.state);
     }
+    if (!r.issuer.empty()) {
+        q.emplace_back("iss", r.issuer);
+    }
     return append_query(r.redirect_to, q);
 }
 
@@ -133,6 +174,9 @@ redirect_with_code(const authorization_request &r, std::string_view code)
     };
     if (!r.state.empty()) {
         q.emplace_back("state", r.state);
+    }
+    if (!r.issuer.empty()) {
+        q.emplace_back("iss", r.issuer);
     }
     return append_query(r.redirect_to, q);
 }

@@ -23,6 +23,10 @@ struct authorization_request {
     std::string state;
     std::string scope;             /* granted: the requested scopes */
     std::string code_challenge;    /* S256, or "" */
+    bool prompt_login = false;     /* prompt=login: always ask the password */
+    bool prompt_consent = false;   /* prompt=consent: always ask approval */
+    bool prompt_none = false;      /* prompt=none: never show a page */
+    std::string issuer;            /* sent as iss (RFC 9207) when set */
 };
 
 struct authorization_check {
@@ -46,6 +50,14 @@ std::string redirect_with_error(const authorization_request &r,
 /* The Location for a successful sign-in. */
 std::string redirect_with_code(const authorization_request &r,
                                std::string_view code);
+
+/* Whether the owner must approve this request on the consent page. */
+bool needs_consent(const authorization_request &r);
+
+/* One line per granted scope, in the words the operator configured, for
+ * the consent page. */
+std::string describe_scopes(const oauth_config &config,
+                            std::string_view scope);
 
 /*
  * CSRF (RFC 6749 §10.12): the login form carries

@@ -58,18 +58,59 @@ parse_bearer(std::optional<std::string_view> header,
 }
 
 std::string
-bearer_challenge(std::string_view realm, oauth_error error)
+bearer_challenge(std::string_view realm, oauth_error error,
+                 std::string_view scope)
 {
     std::string c = "Bearer realm=\"" + std::string(realm) + "\"";
     if (error != oauth_error::none) {
         c += ", error=\"" + std::string(wire_name(error)) + "\"";
     }
+    if (!scope.empty()) {
+        c += ", scope=\"" + std::string(scope) + "\"";
+    }
     return c;
+}
+
+/* Whether `list` (space-separated) holds `one`. */
+static bool
+contains(std::string_view list, std::string_view one)
+{
+    size_t pos = 0;
+    while (pos <= list.size()) {
+        size_t sp = list.find(' ', pos);
+        if (list.substr(pos, sp - pos) == one) {
+            return true;
+        }
+        if (sp == std::string_view::npos) {
+            return false;
+        }
+        pos = sp + 1;
+    }
+    return false;
+}
+
+bool
+has_scopes(std::string_view granted, std::string_view required)
+{
+    size_t pos = 0;
+    while (pos < required.size()) {
+        size_t sp = required.find(' ', pos);
+        std::string_view one = required.substr(pos, sp - pos);
+        if (!one.empty() && !contains(granted, one)) {
+            return false;
+        }
+        if (sp == std::string_view::npos) {
+            break;
+        }
+        pos = sp + 1;
+    }
+    return true;
 }
 
 bearer_result
 check_bearer(store &s, std::optional<std::string_view> header,
-             std::string_view realm, uint64_t now)
+             std::string_view realm, uint64_t now,
+             std::string_view required_scope)
 {
     bearer_result r;
     std::string_view token;
@@ -84,7 +125,14 @@ check_bearer(store &s, std::optional<std::string_view> header,
         break;
     case bearer_header::token:
         if (auto found = find_access_token(s, token, now)) {
-            r.token = std::move(*found);
+            if (has_scopes(found->scope, required_scope)) {
+                r.token = std::move(*found);
+                return r;
+            }
+            /* RFC 6750 §3.1: 403, naming the scope that is needed */
+            r.status = 403;
+            r.error = oauth_error::insufficient_scope;
+            r.challenge = bearer_challenge(realm, r.error, required_scope);
             return r;
         }
         r.status = 401;

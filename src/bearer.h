@@ -35,10 +35,17 @@ struct bearer_result {
     access_token_record token;
 };
 
-/* The whole check: parse, hash, one read. Event loop only. */
+/* The whole check: parse, hash, one read, and the scopes the location
+ * requires (space-separated, all needed). Event loop only. */
 bearer_result check_bearer(store &s, std::optional<std::string_view> header,
-                           std::string_view realm, uint64_t now);
+                           std::string_view realm, uint64_t now,
+                           std::string_view required_scope = {});
 
-std::string bearer_challenge(std::string_view realm, oauth_error error);
+/* `scope` is named in an insufficient_scope challenge (RFC 6750 §3). */
+std::string bearer_challenge(std::string_view realm, oauth_error error,
+                             std::string_view scope = {});
+
+/* Whether the space-separated `granted` holds every scope in `required`. */
+bool has_scopes(std::string_view granted, std::string_view required);
 
 }  // namespace seam

@@ -94,6 +94,16 @@ configure_client(client_config &c, std::string_view option)
         c.require_pkce = true;
     } else if (option == "pkce=optional") {
         c.require_pkce = false;
+    } else if (option == "refresh=rotate") {
+        c.rotate_refresh_tokens = true;
+    } else if (option == "refresh=reuse") {
+        c.rotate_refresh_tokens = false;
+    } else if (option == "consent=off") {
+        c.consent = false;
+    } else if (option == "consent=on") {
+        c.consent = true;
+    } else if (option == "introspect") {
+        c.introspect = true;
     } else if (option == "intercom_guide") {
         c.intercom_guide = true;
     } else {

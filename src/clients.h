@@ -7,6 +7,7 @@
 #include "redirect_policy.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,12 +24,16 @@ struct client_config {
      * may be absent at the token endpoint */
     bool intercom_guide = false;
     bool require_pkce = false;
+    bool rotate_refresh_tokens = false;
+    bool introspect = false;           /* may introspect any token */
+    bool consent = true;               /* the owner approves each grant */
     std::vector<std::string> scopes;   /* what it may ask for */
 };
 
 /* Applies one `seam_oauth_client` option ("secret=...", "secret_file=...",
  * "redirect=...", "name=...", "scope=...", "pkce=required",
- * "intercom_guide"); returns "" or an error for the operator. */
+ * "refresh=rotate", "consent=off", "introspect", "intercom_guide");
+ * returns "" or an error for the operator. */
 std::string configure_client(client_config &c, std::string_view option);
 /* Checks a client once all its options are read. */
 std::string finish_client(const client_config &c);
@@ -37,8 +42,13 @@ struct oauth_config {
     std::vector<client_config> clients;
     uint64_t code_ttl = 60;
     uint64_t access_token_ttl = 3600;
+    uint64_t refresh_token_ttl = 30 * 86400;
+    uint64_t refresh_grace = 60;
+    uint64_t session_ttl = 300;
     uint64_t login_form_ttl = 900;    /* how long a login form stays valid */
     std::string realm = "seam-oauth";
+    /* what each scope means, in words for the consent page */
+    std::map<std::string, std::string> scope_descriptions;
 
     const client_config *find(std::string_view id) const;
     const client_config *intercom_guide_client() const;

@@ -1,4 +1,5 @@
 #include "grants.h"
+#include "clients.h"
 #include "crypto.h"
 
 #include <algorithm>
@@ -87,6 +88,46 @@ check_code(const code_record &code, const redemption_request &req,
     return oauth_error::none;
 }
 
+/* Stores `secret` as an access token of `grant` and puts it in `out`. */
+static void
+add_access_token(txn &t, grant_record &grant, const std::string &grant_id,
+                 std::string secret, uint64_t now, uint64_t ttl,
+                 const std::string &scope, redemption &out)
+{
+    std::string key = key_of(secret);
+    out.access_token = std::move(secret);
+    out.token = {now + ttl, grant_id, grant.user_id, grant.client_id, scope};
+    out.expires_in = ttl;
+    t.put(table::tokens, key, encode(out.token));
+    grant.access_tokens.push_back({key, out.token.expires_at});
+}
+
+static void
+add_refresh_token(txn &t, grant_record &grant, const std::string &grant_id,
+                  std::string secret, uint64_t now, uint64_t ttl,
+                  redemption &out)
+{
+    std::string key = key_of(secret);
+    out.refresh_token = std::move(secret);
+    refresh_token_record rt{now + ttl, grant_id, grant.client_id, 0};
+    t.put(table::refresh, key, encode(rt));
+    grant.refresh_tokens.push_back({key, rt.expires_at});
+}
+
+/* Drops references to tokens that have expired (the sweeper deletes the
+ * records), so a grant refreshed for years stays small. */
+static void
+prune(grant_record &g, uint64_t now)
+{
+    auto dead = [now](const token_ref &r) { return r.expires_at <= now; };
+    g.access_tokens.erase(std::remove_if(g.access_tokens.begin(),
+                                         g.access_tokens.end(), dead),
+                          g.access_tokens.end());
+    g.refresh_tokens.erase(std::remove_if(g.refresh_tokens.begin(),
+                                          g.refresh_tokens.end(), dead),
+                           g.refresh_tokens.end());
+}
+
 redemption
 redeem_code(store &s, const redemption_request &req)
 {
@@ -125,16 +166,15 @@ redeem_code(store &s, const redemption_request &req)
         out.error = check_code(*code, req, out.description);
         if (out.error == oauth_error::none) {
             std::string grant_id = random_bytes(16);
-            out.access_token = new_secret();
-            std::string token_key = key_of(out.access_token);
-            out.token = {req.now + req.access_token_ttl, grant_id,
-                         code->user_id, code->client_id, code->scope};
-
             grant_record grant{code->client_id, code->user_id, code->scope,
-                               req.now,
-                               {{token_key, out.token.expires_at}}};
+                               req.now, {}, {}};
+            add_access_token(t, grant, grant_id, new_secret(), req.now,
+                             req.access_token_ttl, code->scope, out);
+            if (req.refresh_token_ttl != 0) {
+                add_refresh_token(t, grant, grant_id, new_secret(), req.now,
+                                  req.refresh_token_ttl, out);
+            }
             t.put(table::grants, grant_id, encode(grant));
-            t.put(table::tokens, token_key, encode(out.token));
             stone.grant_id = grant_id;
         }
         /* a code is single-use whatever the outcome: a failed PKCE check
@@ -176,6 +216,9 @@ revoke_grant(txn &t, std::string_view grant_id)
         for (const token_ref &ref : grant->access_tokens) {
             t.del(table::tokens, ref.hash);
         }
+        for (const token_ref &ref : grant->refresh_tokens) {
+            t.del(table::refresh, ref.hash);
+        }
     }
     t.del(table::grants, grant_id);
     return true;
@@ -189,6 +232,211 @@ live_tokens(const grant_record &g, uint64_t now)
                       [now](const token_ref &r) {
                           return r.expires_at > now;
                       }));
+}
+
+static bool
+grant_alive(const grant_record &g, uint64_t now)
+{
+    return live_tokens(g, now) != 0
+           || std::any_of(g.refresh_tokens.begin(), g.refresh_tokens.end(),
+                          [now](const token_ref &r) {
+                              return r.expires_at > now;
+                          });
+}
+
+/* A rotated pair, derived from the refresh token it replaces so that a
+ * replay in the grace window can be answered with the same pair. */
+static std::string
+derive(std::string_view key, std::string_view label,
+       std::string_view refresh_token)
+{
+    std::string message = "seam-oauth rotation v1 ";
+    message.append(label);
+    message.push_back('\0');
+    message.append(refresh_token);
+    return base64url_encode(hmac_sha256(key, message));
+}
+
+redemption
+refresh_grant(store &s, const refresh_request &req)
+{
+    redemption out;
+    auto fail = [&out](oauth_error e, std::string why) {
+        out.error = e;
+        out.description = std::move(why);
+        return out;
+    };
+
+    try {
+        txn t = s.begin_write();
+        std::string key = key_of(req.refresh_token);
+        auto value = t.get(table::refresh, key);
+        auto rt = value ? decode_refresh_token(*value) : std::nullopt;
+        if (!rt || req.now >= rt->expires_at) {
+            return fail(oauth_error::invalid_grant,
+                        "unknown or expired refresh token");
+        }
+        if (rt->client_id != req.client_id) {
+            return fail(oauth_error::invalid_grant,
+                        "the refresh token was issued to another client");
+        }
+        std::string grant_id = rt->grant_id;
+        auto gv = t.get(table::grants, grant_id);
+        auto grant = gv ? decode_grant(*gv) : std::nullopt;
+        if (!grant) {
+            return fail(oauth_error::invalid_grant, "the grant was revoked");
+        }
+
+        /* RFC 6749 §6: a narrower scope may be asked for, never a wider */
+        std::string scope = grant->scope;
+        if (req.scope) {
+            std::vector<std::string> asked, granted;
+            split_scope(*req.scope, asked);
+            split_scope(grant->scope, granted);
+            for (const std::string &one : asked) {
+                if (std::find(granted.begin(), granted.end(), one)
+                    == granted.end())
+                {
+                    return fail(oauth_error::invalid_scope,
+                                "scope exceeds what was granted");
+                }
+            }
+            scope = *req.scope;
+        }
+
+        if (rt->rotated_at != 0) {
+            if (req.rotate && req.now - rt->rotated_at <= req.grace) {
+                /* the same pair again: concurrent refreshes agree */
+                std::string at = derive(req.key, "access", req.refresh_token);
+                auto atv = t.get(table::tokens, key_of(at));
+                auto rec = atv ? decode_access_token(*atv) : std::nullopt;
+                if (!rec || req.now >= rec->expires_at) {
+                    return fail(oauth_error::invalid_grant,
+                                "the refresh token was replaced");
+                }
+                out.access_token = at;
+                out.token = *rec;
+                out.expires_in = rec->expires_at - req.now;
+                out.refresh_token = derive(req.key, "refresh",
+                                           req.refresh_token);
+                return out;
+            }
+            revoke_grant(t, grant_id);
+            t.commit();
+            out.replay = true;
+            return fail(oauth_error::invalid_grant,
+                        "refresh token reused: the grant is revoked");
+        }
+
+        prune(*grant, req.now);
+        if (req.rotate) {
+            add_access_token(t, *grant, grant_id,
+                             derive(req.key, "access", req.refresh_token),
+                             req.now, req.access_token_ttl, scope, out);
+            add_refresh_token(t, *grant, grant_id,
+                              derive(req.key, "refresh", req.refresh_token),
+                              req.now, req.refresh_token_ttl, out);
+            rt->rotated_at = req.now;
+        } else {
+            add_access_token(t, *grant, grant_id, new_secret(), req.now,
+                             req.access_token_ttl, scope, out);
+            out.refresh_token = req.refresh_token;
+            rt->expires_at = req.now + req.refresh_token_ttl;
+            for (token_ref &ref : grant->refresh_tokens) {
+                if (ref.hash == key) {
+                    ref.expires_at = rt->expires_at;
+                }
+            }
+        }
+        t.put(table::refresh, key, encode(*rt));
+        t.put(table::grants, grant_id, encode(*grant));
+        t.commit();
+    } catch (const store_full &) {
+        out = redemption{};
+        out.error = oauth_error::temporarily_unavailable;
+        out.description = "the token store is full";
+        out.store_full = true;
+    }
+    return out;
+}
+
+bool
+revoke_token(store &s, std::string_view token, std::string_view client_id)
+{
+    std::string key = key_of(token);
+    txn t = s.begin_write();
+    bool done = false;
+    if (auto v = t.get(table::tokens, key)) {
+        auto at = decode_access_token(*v);
+        if (at && at->client_id == client_id) {
+            done = t.del(table::tokens, key);
+        }
+    } else if (auto rv = t.get(table::refresh, key)) {
+        /* RFC 7009 §2.1: revoking a refresh token ends its grant */
+        auto rt = decode_refresh_token(*rv);
+        if (rt && rt->client_id == client_id) {
+            std::string grant_id = rt->grant_id;
+            done = revoke_grant(t, grant_id);
+            t.del(table::refresh, key);
+        }
+    }
+    t.commit();
+    return done;
+}
+
+token_info
+introspect_token(store &s, std::string_view token, uint64_t now)
+{
+    token_info info;
+    std::string key = key_of(token);
+    txn t = s.begin_read();
+    if (auto v = t.get(table::tokens, key)) {
+        if (auto at = decode_access_token(*v); at && now < at->expires_at) {
+            info = {true, false, at->client_id, at->user_id, at->scope,
+                    at->expires_at};
+        }
+        return info;
+    }
+    auto rv = t.get(table::refresh, key);
+    auto rt = rv ? decode_refresh_token(*rv) : std::nullopt;
+    if (!rt || now >= rt->expires_at || rt->rotated_at != 0) {
+        return info;
+    }
+    std::string grant_id = rt->grant_id;
+    auto gv = t.get(table::grants, grant_id);
+    auto grant = gv ? decode_grant(*gv) : std::nullopt;
+    if (grant) {
+        info = {true, true, rt->client_id, grant->user_id, grant->scope,
+                rt->expires_at};
+    }
+    return info;
+}
+
+std::optional<std::string>
+create_session(store &s, session_record session)
+{
+    std::string secret = new_secret();
+    try {
+        txn t = s.begin_write();
+        t.put(table::sessions, key_of(secret), encode(session));
+        t.commit();
+    } catch (const store_full &) {
+        return std::nullopt;
+    }
+    return secret;
+}
+
+std::optional<session_record>
+find_session(store &s, std::string_view cookie, uint64_t now)
+{
+    std::optional<session_record> found;
+    s.read_one(table::sessions, key_of(cookie), [&](std::string_view v) {
+        found = decode_session(v);
+    });
+    if (found && now >= found->expires_at) {
+        return std::nullopt;
+    }
+    return found;
 }
 
 std::vector<grant_info>
@@ -300,9 +548,17 @@ sweep_expired(store &s, uint64_t now, size_t batch)
         auto tok = decode_access_token(v);
         return tok && tok->expires_at <= now;
     };
+    auto refresh_expired = [now](std::string_view v) {
+        auto rt = decode_refresh_token(v);
+        return rt && rt->expires_at <= now;
+    };
+    auto session_expired = [now](std::string_view v) {
+        auto session = decode_session(v);
+        return session && session->expires_at <= now;
+    };
     auto grant_dead = [now](std::string_view v) {
         auto g = decode_grant(v);
-        return g && live_tokens(*g, now) == 0;
+        return g && !grant_alive(*g, now);
     };
 
     struct pass {
@@ -312,6 +568,8 @@ sweep_expired(store &s, uint64_t now, size_t batch)
     } passes[] = {
         {table::codes, code_expired, &counts.codes},
         {table::tokens, token_expired, &counts.tokens},
+        {table::refresh, refresh_expired, &counts.tokens},
+        {table::sessions, session_expired, &counts.sessions},
         {table::grants, grant_dead, &counts.grants},
     };
 

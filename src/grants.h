@@ -34,21 +34,66 @@ struct redemption_request {
     std::optional<std::string> code_verifier;
     uint64_t now = 0;
     uint64_t access_token_ttl = 3600;
+    uint64_t refresh_token_ttl = 30 * 86400;   /* 0: no refresh token */
 };
 
+/* The outcome of a redemption or a refresh: tokens, or an error. */
 struct redemption {
     oauth_error error = oauth_error::none;
     std::string description;
-    bool replay = false;           /* a used code: its grant was revoked */
+    bool replay = false;           /* a reused code or refresh token: its
+                                      grant was revoked */
     bool store_full = false;
     std::string access_token;
     access_token_record token;
+    std::string refresh_token;
+    uint64_t expires_in = 0;
 };
 
 /* Finds the code by its hash, consumes it (leaving a tombstone until it
  * would have expired), checks client, redirect_uri, PKCE and expiry, and
  * stores the access token under a new grant: one write transaction. */
 redemption redeem_code(store &s, const redemption_request &req);
+
+/*
+ * grant_type=refresh_token (RFC 6749 §6). Seam refreshes often and from
+ * several workflows at once, so a refresh never touches live access
+ * tokens. Without rotation the refresh token stays the same and its
+ * lifetime restarts at each use. With rotation, the new pair is derived
+ * from the old refresh token and `key`, so a replay within `grace`
+ * seconds gets the very same pair; a replay after that revokes the whole
+ * grant (RFC 9700 §4.14).
+ */
+struct refresh_request {
+    std::string refresh_token;
+    std::string client_id;
+    std::optional<std::string> scope;
+    uint64_t now = 0;
+    uint64_t access_token_ttl = 3600;
+    uint64_t refresh_token_ttl = 30 * 86400;
+    bool rotate = false;
+    uint64_t grace = 60;
+    std::string key;
+};
+
+redemption refresh_grant(store &s, const refresh_request &req);
+
+/* RFC 7009: revokes an access token, or the whole grant of a refresh
+ * token, when it was issued to `client_id`; false when nothing was. */
+bool revoke_token(store &s, std::string_view token,
+                  std::string_view client_id);
+
+/* RFC 7662: what a token is, for introspection. */
+struct token_info {
+    bool active = false;
+    bool refresh = false;
+    std::string client_id;
+    std::string user_id;
+    std::string scope;
+    uint64_t expires_at = 0;
+};
+
+token_info introspect_token(store &s, std::string_view token, uint64_t now);
 
 /* The live access token `token`, or nullopt (unknown, expired, revoked).
  * Uses the store's reused read transaction: event loop only. */
@@ -75,11 +120,18 @@ struct sweep_counts {
     size_t codes = 0;
     size_t tokens = 0;
     size_t grants = 0;
+    size_t sessions = 0;
 };
 
-/* Deletes expired codes, tombstones and tokens and grants left without a
- * live token, at most `batch` records per write transaction. */
+/* Deletes expired codes, tombstones, tokens and sessions, and grants left
+ * without a live token, at most `batch` records per write transaction. */
 sweep_counts sweep_expired(store &s, uint64_t now, size_t batch = 1000);
+
+/* Sign-in sessions: the cookie value for a new one (nullopt: store
+ * full), and the live session behind a cookie. */
+std::optional<std::string> create_session(store &s, session_record session);
+std::optional<session_record> find_session(store &s, std::string_view cookie,
+                                           uint64_t now);
 
 /* RFC 7636 §4.1: 43 to 128 characters from the unreserved set. */
 bool valid_code_verifier(std::string_view v);

@@ -80,7 +80,18 @@ login_page_fields()
     static const std::vector<std::string> fields{
         "action", "client_name", "client_id", "redirect_uri", "state",
         "scope", "code_challenge", "code_challenge_method", "response_type",
-        "csrf_token", "email", "error",
+        "csrf_token", "email", "error", "prompt",
+    };
+    return fields;
+}
+
+const std::vector<std::string> &
+consent_page_fields()
+{
+    static const std::vector<std::string> fields{
+        "action", "client_name", "client_id", "redirect_uri", "state",
+        "scope", "scopes", "code_challenge", "code_challenge_method",
+        "response_type", "csrf_token", "email", "prompt",
     };
     return fields;
 }

@@ -38,6 +38,8 @@ private:
 
 /* The names the login page may use. */
 const std::vector<std::string> &login_page_fields();
+/* The names the consent page may use. */
+const std::vector<std::string> &consent_page_fields();
 /* The names the error page may use. */
 const std::vector<std::string> &error_page_fields();
 

@@ -21,6 +21,8 @@ wire_name(oauth_error e)
         return "temporarily_unavailable";
     case oauth_error::invalid_token: return "invalid_token";
     case oauth_error::insufficient_scope: return "insufficient_scope";
+    case oauth_error::login_required: return "login_required";
+    case oauth_error::consent_required: return "consent_required";
     }
     return "server_error";
 }

@@ -23,6 +23,8 @@ enum class oauth_error {
     temporarily_unavailable,
     invalid_token,
     insufficient_scope,
+    login_required,      /* prompt=none without a sign-in (OIDC Core §3.1.2.6) */
+    consent_required,    /* prompt=none when the owner must approve */
 };
 
 /* The error code as sent on the wire, e.g. "invalid_grant". */

@@ -26,6 +26,14 @@ public:
         u64(s.size());
         buf_.append(s);
     }
+    void refs(const std::vector<token_ref> &v)
+    {
+        u64(v.size());
+        for (const token_ref &t : v) {
+            str(t.hash);
+            u64(t.expires_at);
+        }
+    }
     std::string take() { return std::move(buf_); }
 
 private:
@@ -64,6 +72,21 @@ public:
         std::string s(in_.substr(pos_, len));
         pos_ += len;
         return s;
+    }
+    bool refs(std::vector<token_ref> &out)
+    {
+        uint64_t n = u64();
+        if (!ok_ || n > max_tokens) {
+            ok_ = false;
+            return false;
+        }
+        for (uint64_t i = 0; i < n && ok_; i++) {
+            token_ref t;
+            t.hash = str();
+            t.expires_at = u64();
+            out.push_back(std::move(t));
+        }
+        return ok_;
     }
     /* Every byte consumed and every read in bounds. */
     bool complete() const { return ok_ && pos_ == in_.size(); }
@@ -107,11 +130,8 @@ encode(const grant_record &r)
     w.str(r.user_id);
     w.str(r.scope);
     w.u64(r.created_at);
-    w.u64(r.access_tokens.size());
-    for (const token_ref &t : r.access_tokens) {
-        w.str(t.hash);
-        w.u64(t.expires_at);
-    }
+    w.refs(r.access_tokens);
+    w.refs(r.refresh_tokens);
     return w.take();
 }
 
@@ -137,6 +157,28 @@ encode(const user_record &r)
     return w.take();
 }
 
+std::string
+encode(const refresh_token_record &r)
+{
+    writer w(record_kind::refresh_token);
+    w.u64(r.expires_at);
+    w.str(r.grant_id);
+    w.str(r.client_id);
+    w.u64(r.rotated_at);
+    return w.take();
+}
+
+std::string
+encode(const session_record &r)
+{
+    writer w(record_kind::session);
+    w.u64(r.expires_at);
+    w.str(r.user_id);
+    w.str(r.email);
+    w.u64(r.auth_time);
+    return w.take();
+}
+
 std::optional<record_kind>
 kind_of(std::string_view value)
 {
@@ -146,7 +188,7 @@ kind_of(std::string_view value)
     }
     uint8_t k = static_cast<uint8_t>(value[0]);
     if (k < static_cast<uint8_t>(record_kind::code)
-        || k > static_cast<uint8_t>(record_kind::user))
+        || k > static_cast<uint8_t>(record_kind::session))
     {
         return std::nullopt;
     }
@@ -192,16 +234,8 @@ decode_grant(std::string_view value)
     r.user_id = rd.str();
     r.scope = rd.str();
     r.created_at = rd.u64();
-    uint64_t n = rd.u64();
-    if (!rd.ok() || n > max_tokens) {
-        return std::nullopt;
-    }
-    for (uint64_t i = 0; i < n && rd.ok(); i++) {
-        token_ref t;
-        t.hash = rd.str();
-        t.expires_at = rd.u64();
-        r.access_tokens.push_back(std::move(t));
-    }
+    rd.refs(r.access_tokens);
+    rd.refs(r.refresh_tokens);
     if (!rd.complete()) {
         return std::nullopt;
     }
@@ -232,6 +266,40 @@ decode_user(std::string_view value)
     r.user_id = rd.str();
     r.password_hash = rd.str();
     r.created_at = rd.u64();
+    if (!rd.complete()) {
+        return std::nullopt;
+    }
+    return r;
+}
+
+}  // namespace seam
+
+namespace seam {
+
+std::optional<refresh_token_record>
+decode_refresh_token(std::string_view value)
+{
+    reader rd(value, record_kind::refresh_token);
+    refresh_token_record r;
+    r.expires_at = rd.u64();
+    r.grant_id = rd.str();
+    r.client_id = rd.str();
+    r.rotated_at = rd.u64();
+    if (!rd.complete()) {
+        return std::nullopt;
+    }
+    return r;
+}
+
+std::optional<session_record>
+decode_session(std::string_view value)
+{
+    reader rd(value, record_kind::session);
+    session_record r;
+    r.expires_at = rd.u64();
+    r.user_id = rd.str();
+    r.email = rd.str();
+    r.auth_time = rd.u64();
     if (!rd.complete()) {
         return std::nullopt;
     }

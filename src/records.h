@@ -20,6 +20,8 @@ enum class record_kind : uint8_t {
     grant = 3,
     access_token = 4,
     user = 5,
+    refresh_token = 6,
+    session = 7,
 };
 
 /* An authorization code waiting for redemption (keyed by its SHA-256). */
@@ -52,6 +54,27 @@ struct grant_record {
     std::string scope;
     uint64_t created_at = 0;
     std::vector<token_ref> access_tokens;
+    std::vector<token_ref> refresh_tokens;
+};
+
+/* A refresh token (keyed by its SHA-256). `rotated_at` is 0 while it is
+ * the grant's current one; once rotated it is kept until it expires, to
+ * answer a replay in the grace window and to detect reuse after it
+ * (RFC 9700 §4.14). */
+struct refresh_token_record {
+    uint64_t expires_at = 0;
+    std::string grant_id;
+    std::string client_id;
+    uint64_t rotated_at = 0;
+};
+
+/* A recent sign-in, so that a second authorization may skip the password
+ * (keyed by the SHA-256 of the session cookie). */
+struct session_record {
+    uint64_t expires_at = 0;
+    std::string user_id;
+    std::string email;
+    uint64_t auth_time = 0;
 };
 
 /* What the bearer check needs, in one read. */
@@ -74,6 +97,8 @@ std::string encode(const code_tombstone &r);
 std::string encode(const grant_record &r);
 std::string encode(const access_token_record &r);
 std::string encode(const user_record &r);
+std::string encode(const refresh_token_record &r);
+std::string encode(const session_record &r);
 
 /* The kind of a stored value, or nullopt when it is not one of ours. */
 std::optional<record_kind> kind_of(std::string_view value);
@@ -83,5 +108,7 @@ std::optional<code_tombstone> decode_tombstone(std::string_view value);
 std::optional<grant_record> decode_grant(std::string_view value);
 std::optional<access_token_record> decode_access_token(std::string_view v);
 std::optional<user_record> decode_user(std::string_view value);
+std::optional<refresh_token_record> decode_refresh_token(std::string_view v);
+std::optional<session_record> decode_session(std::string_view value);
 
 }  // namespace seam

@@ -11,8 +11,8 @@
 
 namespace seam {
 
-static const char *table_names[5] = {"meta", "users", "codes", "tokens",
-                                     "grants"};
+static const char *table_names[table_count] = {
+    "meta", "users", "codes", "tokens", "grants", "refresh", "sessions"};
 
 std::string
 store_message(std::string_view doing, int rc)
@@ -55,7 +55,7 @@ store::store(const store_options &options) : path_(options.path)
         fail("mdb_env_create", rc);
     }
     try {
-        if ((rc = mdb_env_set_maxdbs(env_, 8)) != 0) {
+        if ((rc = mdb_env_set_maxdbs(env_, table_count + 1)) != 0) {
             fail("mdb_env_set_maxdbs", rc);
         }
         if ((rc = mdb_env_set_maxreaders(env_, options.max_readers)) != 0) {
@@ -85,7 +85,7 @@ store::store(const store_options &options) : path_(options.path)
         if ((rc = mdb_txn_begin(env_, nullptr, 0, &t)) != 0) {
             fail("mdb_txn_begin", rc);
         }
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < table_count; i++) {
             rc = mdb_dbi_open(t, table_names[i], MDB_CREATE, &dbis_[i]);
             if (rc != 0) {
                 mdb_txn_abort(t);
@@ -187,7 +187,7 @@ store::stats()
     u.map_size = info.me_mapsize;
     u.used_bytes = (info.me_last_pgno + 1) * st.ms_psize;
     txn t = begin_read();
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < table_count; i++) {
         MDB_stat ts;
         if (mdb_stat(t.txn_, dbis_[i], &ts) == 0) {
             u.entries[i] = ts.ms_entries;

@@ -20,7 +20,8 @@ struct MDB_txn;
 
 namespace seam {
 
-enum class table { meta, users, codes, tokens, grants };
+enum class table { meta, users, codes, tokens, grants, refresh, sessions };
+constexpr int table_count = 7;
 
 class store_error : public std::runtime_error {
 public:
@@ -100,7 +101,7 @@ public:
     struct usage {
         size_t map_size;
         size_t used_bytes;
-        size_t entries[5];
+        size_t entries[table_count];
     };
     usage stats();
 
@@ -112,7 +113,7 @@ private:
 
     MDB_env *env_ = nullptr;
     MDB_txn *reader_ = nullptr;
-    unsigned dbis_[5] = {};
+    unsigned dbis_[table_count] = {};
     std::string path_;
 };
 

@@ -110,27 +110,26 @@ starts_with_ci(std::string_view s, std::string_view prefix)
     return true;
 }
 
-token_plan
-plan_token_request(const token_request &req, const oauth_config &config,
-                   uint64_t now)
+authenticated
+authenticate_client(const token_request &req, const oauth_config &config,
+                    std::string_view endpoint)
 {
-    token_plan plan;
-    bool basic = req.authorization.has_value();
+    authenticated a;
+    a.basic = req.authorization.has_value();
     auto fail = [&](oauth_error e, std::string_view why) {
-        plan.answer = token_error(e, why, basic, config.realm);
-        return plan;
+        a.error = token_error(e, why, a.basic, config.realm);
+        return std::move(a);
     };
 
     if (req.method != "POST") {
-        plan.answer = token_error(oauth_error::invalid_request,
-                                  "the token endpoint accepts POST only",
-                                  false, config.realm);
-        plan.answer.status = 405;
-        plan.answer.headers.emplace_back("Allow", "POST");
-        return plan;
+        a.error = token_error(oauth_error::invalid_request,
+                              std::string(endpoint) + " accepts POST only",
+                              false, config.realm);
+        a.error->status = 405;
+        a.error->headers.emplace_back("Allow", "POST");
+        return a;
     }
 
-    params p;
     std::string type = media_type(req.content_type);
     if (type == "application/json") {
         auto parsed = parse_json_params(req.body);
@@ -139,22 +138,22 @@ plan_token_request(const token_request &req, const oauth_config &config,
                         "a JSON body must be one object of strings, "
                         "each name once");
         }
-        p = std::move(*parsed);
+        a.p = std::move(*parsed);
     } else if (type == "application/x-www-form-urlencoded" || type.empty()) {
         form_result f = parse_form(req.body);
         if (f.status != form_status::ok) {
             return fail(oauth_error::invalid_request, describe(f));
         }
-        p = std::move(f.values);
+        a.p = std::move(f.values);
     } else {
         return fail(oauth_error::invalid_request,
                     "unsupported Content-Type");
     }
 
-    /* client authentication: HTTP Basic or the body, never both (§2.3) */
+    /* HTTP Basic or the body, never both (RFC 6749 §2.3) */
     std::string client_id, secret;
-    if (basic) {
-        if (p.has("client_secret")) {
+    if (a.basic) {
+        if (a.p.has("client_secret")) {
             return fail(oauth_error::invalid_request,
                         "more than one client authentication method");
         }
@@ -175,29 +174,69 @@ plan_token_request(const token_request &req, const oauth_config &config,
             return fail(oauth_error::invalid_client,
                         "malformed Basic credentials");
         }
-        const std::string *body_id = p.get("client_id");
+        const std::string *body_id = a.p.get("client_id");
         if (body_id != nullptr && *body_id != client_id) {
             return fail(oauth_error::invalid_request,
                         "client_id differs from the Basic credentials");
         }
     } else {
-        client_id = std::string(p.value("client_id"));
-        secret = std::string(p.value("client_secret"));
+        client_id = std::string(a.p.value("client_id"));
+        secret = std::string(a.p.value("client_secret"));
         if (client_id.empty() || secret.empty()) {
             return fail(oauth_error::invalid_client,
                         "client authentication is missing");
         }
     }
     const client_config *client = config.find(client_id);
-    std::string digest_given = sha256(secret);
     if (client == nullptr
-        || !constant_time_equal(digest_given, client->secret_hash))
+        || !constant_time_equal(sha256(secret), client->secret_hash))
     {
         return fail(oauth_error::invalid_client,
                     "client authentication failed");
     }
+    a.client = client;
+    return a;
+}
+
+token_plan
+plan_token_request(const token_request &req, const oauth_config &config,
+                   uint64_t now, std::string_view rotation_key)
+{
+    token_plan plan;
+    authenticated a = authenticate_client(req, config, "the token endpoint");
+    if (a.error) {
+        plan.answer = std::move(*a.error);
+        return plan;
+    }
+    const params &p = a.p;
+    auto fail = [&](oauth_error e, std::string_view why) {
+        plan.answer = token_error(e, why, a.basic, config.realm);
+        return plan;
+    };
 
     const std::string *grant_type = p.get("grant_type");
+    if (grant_type != nullptr && *grant_type == "refresh_token") {
+        const std::string *token = p.get("refresh_token");
+        if (token == nullptr) {
+            return fail(oauth_error::invalid_request,
+                        "refresh_token is missing");
+        }
+        plan.work = token_work::refresh;
+        refresh_request &r = plan.refresh;
+        r.refresh_token = *token;
+        r.client_id = a.client->id;
+        if (const std::string *scope = p.get("scope")) {
+            r.scope = *scope;
+        }
+        r.now = now;
+        r.access_token_ttl = config.access_token_ttl;
+        r.refresh_token_ttl = config.refresh_token_ttl;
+        r.rotate = a.client->rotate_refresh_tokens;
+        r.grace = config.refresh_grace;
+        r.key = std::string(rotation_key);
+        return plan;
+    }
+
     if (grant_type == nullptr) {
         /* Seam's intercom guide sends code, client_id and client_secret */
         if (!p.has("code")) {
@@ -206,28 +245,94 @@ plan_token_request(const token_request &req, const oauth_config &config,
         }
     } else if (*grant_type != "authorization_code") {
         return fail(oauth_error::unsupported_grant_type,
-                    "grant_type must be authorization_code");
+                    "grant_type must be authorization_code or "
+                    "refresh_token");
     }
 
     const std::string *code = p.get("code");
-    if (code == nullptr || code->empty()) {
+    if (code == nullptr) {
         return fail(oauth_error::invalid_request, "code is missing");
     }
 
-    plan.ready = true;
+    plan.work = token_work::redeem;
     redemption_request &r = plan.redeem;
     r.code = *code;
-    r.client_id = client->id;
+    r.client_id = a.client->id;
     if (const std::string *uri = p.get("redirect_uri")) {
         r.redirect_uri = *uri;
     }
-    r.redirect_uri_optional = client->intercom_guide;
+    r.redirect_uri_optional = a.client->intercom_guide;
     if (const std::string *v = p.get("code_verifier")) {
         r.code_verifier = *v;
     }
     r.now = now;
     r.access_token_ttl = config.access_token_ttl;
+    r.refresh_token_ttl = config.refresh_token_ttl;
     return plan;
+}
+
+revocation_plan
+plan_revocation(const token_request &req, const oauth_config &config)
+{
+    revocation_plan plan;
+    authenticated a = authenticate_client(req, config,
+                                          "the revocation endpoint");
+    if (a.error) {
+        plan.answer = std::move(*a.error);
+        return plan;
+    }
+    const std::string *token = a.p.get("token");
+    if (token == nullptr) {
+        plan.answer = token_error(oauth_error::invalid_request,
+                                  "token is missing", a.basic, config.realm);
+        return plan;
+    }
+    plan.ready = true;
+    plan.token = *token;
+    plan.client_id = a.client->id;
+    /* RFC 7009 §2.2: 200 whether or not there was such a token */
+    plan.answer.body = "";
+    no_store(plan.answer);
+    return plan;
+}
+
+http_answer
+introspect(const token_request &req, const oauth_config &config, store &s,
+           uint64_t now)
+{
+    authenticated a = authenticate_client(req, config,
+                                          "the introspection endpoint");
+    if (a.error) {
+        return std::move(*a.error);
+    }
+    const std::string *token = a.p.get("token");
+    if (token == nullptr) {
+        return token_error(oauth_error::invalid_request, "token is missing",
+                           a.basic, config.realm);
+    }
+    token_info info = introspect_token(s, *token, now);
+    /* a client sees its own tokens; a resource server (the introspect
+     * option) sees all (RFC 7662 §2.1, §4) */
+    if (info.active && !a.client->introspect
+        && info.client_id != a.client->id)
+    {
+        info = token_info{};
+    }
+    http_answer out;
+    json body = {{"active", info.active}};
+    if (info.active) {
+        body["client_id"] = info.client_id;
+        body["sub"] = info.user_id;
+        body["user_id"] = info.user_id;
+        body["exp"] = info.expires_at;
+        body["token_type"] = info.refresh ? "refresh_token" : "Bearer";
+        if (!info.scope.empty()) {
+            body["scope"] = info.scope;
+        }
+    }
+    out.body = body.dump();
+    no_store(out);
+    return out;
 }
 
 http_answer
@@ -240,9 +345,12 @@ answer_redemption(const redemption &r, const oauth_config &config)
     json body = {
         {"access_token", r.access_token},
         {"token_type", "Bearer"},
-        {"expires_in", config.access_token_ttl},
+        {"expires_in", r.expires_in},
         {"user_id", r.token.user_id},
     };
+    if (!r.refresh_token.empty()) {
+        body["refresh_token"] = r.refresh_token;
+    }
     if (!r.token.scope.empty()) {
         body["scope"] = r.token.scope;
     }

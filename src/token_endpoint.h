@@ -33,15 +33,48 @@ struct token_request {
     std::optional<std::string_view> authorization;
 };
 
-struct token_plan {
-    /* false: `answer` is the error to send; true: redeem `redeem` */
-    bool ready = false;
-    http_answer answer;
-    redemption_request redeem;
+/* A request whose client authenticated (RFC 6749 §2.3): by HTTP Basic or
+ * by the body, never both; or the error to send. */
+struct authenticated {
+    const client_config *client = nullptr;
+    params p;
+    bool basic = false;
+    std::optional<http_answer> error;
 };
 
+authenticated authenticate_client(const token_request &req,
+                                  const oauth_config &config,
+                                  std::string_view endpoint);
+
+enum class token_work { none, redeem, refresh };
+
+struct token_plan {
+    /* none: `answer` is the error to send; otherwise the store work */
+    token_work work = token_work::none;
+    http_answer answer;
+    redemption_request redeem;
+    refresh_request refresh;
+};
+
+/* `rotation_key` derives rotated refresh tokens (see refresh_grant). */
 token_plan plan_token_request(const token_request &req,
-                              const oauth_config &config, uint64_t now);
+                              const oauth_config &config, uint64_t now,
+                              std::string_view rotation_key);
+
+/* RFC 7009: the token to revoke, or the error to send. */
+struct revocation_plan {
+    bool ready = false;
+    http_answer answer;            /* the 200 to send once revoked */
+    std::string token;
+    std::string client_id;
+};
+
+revocation_plan plan_revocation(const token_request &req,
+                                const oauth_config &config);
+
+/* RFC 7662, answered from one read transaction. */
+http_answer introspect(const token_request &req, const oauth_config &config,
+                       store &s, uint64_t now);
 
 http_answer answer_redemption(const redemption &r,
                               const oauth_config &config);

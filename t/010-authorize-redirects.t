@@ -119,8 +119,9 @@ my $r = http($n, 'GET', '/authorize?' . form_encode(
 is($r->{status}, 303, 'validated redirect_uri: errors go back by redirect');
 is($r->{header}->('location'),
    'https://x.integrations.getseam.com/cb?session=1&error=unsupported_response_type'
-   . '&error_description=only%20response_type%3Dcode%20is%20supported&state=a%26b%3Dc',
-   'Location: & after the existing query, values percent-encoded');
+   . '&error_description=only%20response_type%3Dcode%20is%20supported&state=a%26b%3Dc'
+   . '&iss=http%3A%2F%2Flocalhost',
+   'Location: & after the existing query, values percent-encoded, iss (RFC 9207)');
 
 $n->stop;
 $n->assert_clean_log;

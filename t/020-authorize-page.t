@@ -92,7 +92,7 @@ GET /authorize?response_type=code&redirect_uri=https%3A%2F%2Fintegrations.getsea
 GET /authorize?client_id=c1&response_type=token&redirect_uri=https%3A%2F%2Fintegrations.getseam.com%2Fcb&state=s%201
 --- error_code: 303
 --- response_headers_like
-Location: ^https://integrations\.getseam\.com/cb\?error=unsupported_response_type&error_description=[^&]+&state=s%201$
+Location: ^https://integrations\.getseam\.com/cb\?error=unsupported_response_type&error_description=[^&]+&state=s%201&iss=http%3A%2F%2Flocalhost$
 Referrer-Policy: no-referrer
 
 === TEST 9: row 15: no response_type from a client that does not follow the intercom guide
@@ -100,7 +100,7 @@ Referrer-Policy: no-referrer
 GET /authorize?client_id=c1&redirect_uri=https%3A%2F%2Fintegrations.getseam.com%2Fcb&state=s
 --- error_code: 303
 --- response_headers_like
-Location: ^https://integrations\.getseam\.com/cb\?error=invalid_request&.*state=s$
+Location: ^https://integrations\.getseam\.com/cb\?error=invalid_request&.*state=s&iss=http%3A%2F%2Flocalhost$
 
 === TEST 10: row 16: code_challenge_method=plain is refused
 --- request
@@ -141,7 +141,7 @@ GET /authorize?client_id=c2&response_type=code&redirect_uri=https%3A%2F%2Fclient
 GET /authorize?redirect_uri=https%3A%2F%2Fx.integrations.getseam.com%2Fcb&scope=intercoms%3Aread%20admin&state=q
 --- error_code: 303
 --- response_headers_like
-Location: ^https://x\.integrations\.getseam\.com/cb\?error=invalid_scope&.*&state=q$
+Location: ^https://x\.integrations\.getseam\.com/cb\?error=invalid_scope&.*&state=q&iss=http%3A%2F%2Flocalhost$
 
 === TEST 16: allowed scopes in another order are fine
 --- request

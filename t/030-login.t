@@ -15,8 +15,8 @@ my $r = login($n, params => [ redirect_uri => $SEAM_REDIRECT, state => 'st "1"&x
 is($r->{status}, 303, 'row 22: sign-in answers 303');
 my ($base, $q) = parse_location($r->{header}->('location'));
 is($base, 'https://connect.integrations.getseam.com/oauth/cb', 'to the redirect_uri');
-like($r->{header}->('location'), qr/\?session=s1&code=[A-Za-z0-9_-]{43}&state=st%20%221%22%26x$/,
-     'code and state appended with & after the existing query, percent-encoded');
+like($r->{header}->('location'), qr/\?session=s1&code=[A-Za-z0-9_-]{43}&state=st%20%221%22%26x&iss=http%3A%2F%2Flocalhost$/,
+     'code, state and iss appended with & after the existing query, percent-encoded');
 is($q->{state}, 'st "1"&x', 'state round trip');
 is($r->{header}->('referrer-policy'), 'no-referrer', 'row 22: Referrer-Policy on the redirect');
 is($r->{header}->('x-frame-options'), 'DENY', 'row 21: X-Frame-Options on the redirect');
@@ -78,9 +78,9 @@ my $other = http($n, 'POST', '/authorize',
 is($other->{status}, 403, 'row 19: a token for another redirect_uri: 403');
 my $ok = $post->(cookie => $cookie, csrf => $csrf,
                  headers => [ Origin => 'http://localhost' ]);
-is($ok->{status}, 303, 'same-origin Origin and a good token: 303');
-is($post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'https://localhost' ])->{status}, 303,
-   'same host over https (TLS ended in front of nginx): 303');
+like($ok->{body}, qr/name="decision"/, 'same-origin Origin and a good token: signed in (the consent page)');
+like($post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'https://localhost' ])->{body}, qr/name="decision"/,
+   'same host over https (TLS ended in front of nginx): signed in');
 
 # no credential is checked before the CSRF check: a forged POST with a
 # wrong password gets 403 and no failed sign-in is logged for it

@@ -242,7 +242,8 @@ main(int argc, char **argv)
             auto c = seam::sweep_expired(s,
                          static_cast<uint64_t>(time(nullptr)));
             std::cout << "swept " << c.codes << " code(s), " << c.tokens
-                      << " token(s), " << c.grants << " grant(s)\n";
+                      << " token(s), " << c.grants << " grant(s), "
+                      << c.sessions << " session(s)\n";
             return 0;
         }
         if (command == "stats" && args.empty()) {
@@ -253,7 +254,9 @@ main(int argc, char **argv)
                       << "owners     " << u.entries[1] << "\n"
                       << "codes      " << u.entries[2] << "\n"
                       << "tokens     " << u.entries[3] << "\n"
-                      << "grants     " << u.entries[4] << "\n";
+                      << "grants     " << u.entries[4] << "\n"
+                      << "refresh    " << u.entries[5] << "\n"
+                      << "sessions   " << u.entries[6] << "\n";
             return 0;
         }
         return usage();

@@ -19,6 +19,7 @@ sub parse_location { Test::Nginx::Seam::parse_location(@_) }
 our @EXPORT = qw(
     $OWNER $PASSWORD $SEAM_REDIRECT http_config server_config
     login_page login obtain_code exchange obtain_token api_call json
+    cookies_of
 );
 
 our $OWNER = 'owner@example.com';
@@ -89,22 +90,57 @@ sub _hidden_fields {
     return @pairs;
 }
 
-# Loads the page and posts the form; returns the POST's response.
-# Options: params => [...] for /authorize, email, password, headers.
-sub login {
-    my ($n, %o) = @_;
-    my ($page, $cookie, $csrf) = login_page($n, @{ $o{params} || [] });
-    die "no login page: $page->{status} $page->{body}" unless $page->{status} == 200;
-    my @fields = _hidden_fields($page->{body});
+# The cookies a response sets, as one Cookie header value.
+sub cookies_of {
+    my ($r, @keep) = @_;
+    my %jar = map { split /=/, $_, 2 } grep { defined } @keep;
+    for my $c ($r->{header}->('set-cookie')) {
+        my ($pair) = $c =~ /^([^;]+)/;
+        my ($k, $v) = split /=/, $pair, 2;
+        $jar{$k} = $v;
+    }
+    return join '; ', map { "$_=$jar{$_}" } sort keys %jar;
+}
+
+sub _post_form {
+    my ($n, $cookie, $headers, @fields) = @_;
     return http($n, 'POST', '/authorize',
         headers => [
             'Content-Type' => 'application/x-www-form-urlencoded',
             ($cookie ? (Cookie => $cookie) : ()),
-            @{ $o{headers} || [] },
+            @{ $headers || [] },
         ],
-        body => form_encode(@fields,
-            email => $o{email} // $OWNER,
-            password => $o{password} // $PASSWORD));
+        body => form_encode(@fields));
+}
+
+# Loads the page and posts the form as a browser would, then answers the
+# consent page when one comes (consent => 'approve' (default), 'deny', or
+# 'none' to return the consent page itself); returns the last response.
+# Options: params => [...] for /authorize, email, password, headers,
+# cookie (sent with every step, e.g. a session).
+sub login {
+    my ($n, %o) = @_;
+    my @params = @{ $o{params} || [] };
+    @params = (redirect_uri => $SEAM_REDIRECT, state => 'st-1') unless @params;
+    my $page = http($n, 'GET', '/authorize?' . form_encode(@params),
+                    headers => [ $o{cookie} ? (Cookie => $o{cookie}) : () ]);
+    my $cookie = cookies_of($page, $o{cookie});
+    my $r = $page;
+    if ($page->{status} == 200 && $page->{body} =~ /name="password"/) {
+        $r = _post_form($n, $cookie, $o{headers}, _hidden_fields($page->{body}),
+                        email => $o{email} // $OWNER,
+                        password => $o{password} // $PASSWORD);
+        $cookie = cookies_of($r, split /; /, $cookie);
+    }
+    return $r if ($o{consent} // '') eq 'none';
+    if ($r->{status} == 200 && $r->{body} =~ /name="decision"/) {
+        $r = _post_form($n, $cookie, $o{headers}, _hidden_fields($r->{body}),
+                        decision => $o{consent} // 'approve');
+        $r->{cookie} = cookies_of($r, split /; /, $cookie);
+    } else {
+        $r->{cookie} = $cookie;
+    }
+    return $r;
 }
 
 # A fresh code; in list context also the Location's query.
