@@ -77,7 +77,8 @@ typedef struct {
 
 typedef struct {
     ngx_flag_t                  bearer;
-    ngx_str_t                   required_scope;   /* space-separated */
+    /* space-separated; may hold variables, e.g. a map on $request_method */
+    ngx_http_complex_value_t   *required_scope;
 } ngx_http_seam_oauth_loc_conf_t;
 
 
@@ -839,12 +840,13 @@ ngx_http_seam_oauth_require_scope(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_http_seam_oauth_loc_conf_t *slcf =
         static_cast<ngx_http_seam_oauth_loc_conf_t *>(conf);
 
-    u_char      *p;
-    size_t       len;
-    ngx_str_t   *value;
-    ngx_uint_t   i;
+    u_char                            *p;
+    size_t                             len;
+    ngx_str_t                         *value, joined;
+    ngx_uint_t                         i;
+    ngx_http_compile_complex_value_t   ccv;
 
-    if (slcf->required_scope.data) {
+    if (slcf->required_scope != NGX_CONF_UNSET_PTR) {
         return const_cast<char *>("is duplicate");
     }
 
@@ -860,7 +862,7 @@ ngx_http_seam_oauth_require_scope(ngx_conf_t *cf, ngx_command_t *cmd,
         return static_cast<char *>(NGX_CONF_ERROR);
     }
 
-    slcf->required_scope.data = p;
+    joined.data = p;
 
     for (i = 1; i < cf->args->nelts; i++) {
         if (i > 1) {
@@ -869,7 +871,23 @@ ngx_http_seam_oauth_require_scope(ngx_conf_t *cf, ngx_command_t *cmd,
         p = ngx_cpymem(p, value[i].data, value[i].len);
     }
 
-    slcf->required_scope.len = p - slcf->required_scope.data;
+    joined.len = p - joined.data;
+
+    slcf->required_scope = static_cast<ngx_http_complex_value_t *>(
+        ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t)));
+    if (slcf->required_scope == NULL) {
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &joined;
+    ccv.complex_value = slcf->required_scope;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
 
     return NGX_CONF_OK;
 }
@@ -886,13 +904,9 @@ ngx_http_seam_oauth_create_loc_conf(ngx_conf_t *cf)
         return NULL;
     }
 
-    /*
-     * set by ngx_pcalloc():
-     *
-     *     slcf->required_scope = { 0, NULL };
-     */
-
     slcf->bearer = NGX_CONF_UNSET;
+    slcf->required_scope = static_cast<ngx_http_complex_value_t *>(
+                               NGX_CONF_UNSET_PTR);
 
     return slcf;
 }
@@ -907,7 +921,8 @@ ngx_http_seam_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         static_cast<ngx_http_seam_oauth_loc_conf_t *>(child);
 
     ngx_conf_merge_value(conf->bearer, prev->bearer, 0);
-    ngx_conf_merge_str_value(conf->required_scope, prev->required_scope, "");
+    ngx_conf_merge_ptr_value(conf->required_scope, prev->required_scope,
+                             NULL);
 
     return NGX_CONF_OK;
 }
@@ -2467,9 +2482,10 @@ ngx_http_seam_oauth_record_denial(ngx_http_request_t *r, int status,
 /* The bearer check of one request: fills the ctx on success, records the
  * denial otherwise; returns the status the check decided. */
 static ngx_int_t
-ngx_http_seam_oauth_check(ngx_http_request_t *r, ngx_str_t *required_scope,
-    seam::bearer_result &result)
+ngx_http_seam_oauth_check(ngx_http_request_t *r,
+    ngx_http_seam_oauth_loc_conf_t *slcf, seam::bearer_result &result)
 {
+    ngx_str_t                         required_scope = ngx_null_string;
     ngx_http_seam_oauth_ctx_t        *ctx;
     ngx_http_seam_oauth_main_conf_t  *smcf;
 
@@ -2490,9 +2506,17 @@ ngx_http_seam_oauth_check(ngx_http_request_t *r, ngx_str_t *required_scope,
         header = ngx_http_seam_oauth_view(r->headers_in.authorization->value);
     }
 
+    /* evaluated on the main request: it is the protected one */
+    if (slcf->required_scope != NULL
+        && ngx_http_complex_value(r->main, slcf->required_scope,
+                                  &required_scope) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     result = seam::check_bearer(*ngx_http_seam_oauth_store, header,
                                 smcf->oauth->realm, ngx_time(),
-                                ngx_http_seam_oauth_view(*required_scope));
+                                ngx_http_seam_oauth_view(required_scope));
 
     if (result.status == NGX_HTTP_NO_CONTENT) {
         if (ngx_http_seam_oauth_copy(r, &ctx->user_id, result.token.user_id)
@@ -2537,8 +2561,7 @@ ngx_http_seam_oauth_check_handler(ngx_http_request_t *r)
                                             ngx_http_seam_oauth_module));
 
     try {
-        if (ngx_http_seam_oauth_check(r, &slcf->required_scope, result)
-            != NGX_OK)
+        if (ngx_http_seam_oauth_check(r, slcf, result) != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -2589,8 +2612,7 @@ ngx_http_seam_oauth_access_handler(ngx_http_request_t *r)
     }
 
     try {
-        if (ngx_http_seam_oauth_check(r, &slcf->required_scope, result)
-            != NGX_OK)
+        if (ngx_http_seam_oauth_check(r, slcf, result) != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }

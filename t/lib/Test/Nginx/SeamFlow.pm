@@ -27,7 +27,8 @@ our $PASSWORD = 'correct horse battery';
 our $SEAM_REDIRECT = 'https://connect.integrations.getseam.com/oauth/cb?session=s1';
 
 # seam follows the intercom guide (Seam's host pattern); c1 has exact URIs
-# including a loopback one; c2 must use PKCE.
+# including a loopback one; c2 must use PKCE; c3 rotates refresh tokens and
+# asks no consent; rs is a resource server that may introspect any token.
 sub http_config {
     my (%o) = @_;
     my $extra = $o{extra} // '';
@@ -40,6 +41,11 @@ seam_oauth_client c1 secret=c1secret redirect=https://integrations.getseam.com/c
                   redirect=http://127.0.0.1/cb;
 seam_oauth_client c2 secret=c2secret redirect=https://client2.example/cb
                   pkce=required;
+seam_oauth_client c3 secret=c3secret redirect=https://client3.example/cb
+                  "scope=intercoms:read intercoms:unlock" refresh=rotate consent=off;
+seam_oauth_client rs secret=rssecret redirect=https://rs.example/cb introspect;
+seam_oauth_scope_description intercoms:read "See your intercoms";
+seam_oauth_scope_description intercoms:unlock "Open doors with your intercoms";
 $extra
 server {
     listen unix:\$TEST_NGINX_SERVROOT/api.sock;
@@ -52,6 +58,9 @@ sub server_config {
     return <<'C';
 location = /authorize   { seam_oauth_authorize; }
 location = /oauth/token { seam_oauth_token; }
+location = /oauth/revoke { seam_oauth_revoke; }
+location = /oauth/introspect { seam_oauth_introspect; }
+location = /.well-known/oauth-authorization-server { seam_oauth_metadata; }
 location /intercoms {
     include $TEST_NGINX_REPO/conf/seam-oauth-protect.conf;
     proxy_set_header X-Seam-User $seam_user;
