@@ -16,7 +16,8 @@ DEMO_PASSWORD := intercom-demo-pass
 
 PACKAGES := build-essential nginx-core nginx-dev liblmdb-dev lmdb-utils \
             libssl-dev liburiparser-dev nlohmann-json3-dev libargon2-dev \
-            check pkg-config libtest-base-perl curl
+            check pkg-config libtest-base-perl curl \
+            python3-authlib python3-requests
 
 CXX      ?= g++
 CXXFLAGS ?= -O2 -g

@@ -1,0 +1,393 @@
+/*
+ * authorize.h: the /authorize checks in RFC 6749 §4.1.2.1 order (error
+ * page first, then redirects), the Location values, and the CSRF token.
+ */
+#include "authorize.h"
+#include "crypto.h"
+#include "grants.h"
+#include "helpers.h"
+#include "suites.h"
+
+using namespace seam;
+using outcome = authorization_check::outcome;
+
+namespace {
+
+const char *const good_uri = "https://x.integrations.getseam.com/cb?session=1";
+
+oauth_config
+make_config()
+{
+    oauth_config config;
+    client_config seam;
+    seam.id = "seam";
+    seam.name = "Seam";
+    ck_assert_std_eq(seam.redirects.add("https://*.integrations.getseam.com/"),
+                     "");
+    seam.intercom_guide = true;
+    seam.scopes = {"devices", "access_codes"};
+    config.clients.push_back(seam);
+
+    client_config strict;
+    strict.id = "strict";
+    ck_assert_std_eq(strict.redirects.add("https://app.example.com/cb"), "");
+    strict.require_pkce = true;
+    strict.scopes = {"read"};
+    config.clients.push_back(strict);
+
+    client_config plain;
+    plain.id = "plain";
+    ck_assert_std_eq(plain.redirects.add("https://plain.example.com/cb"), "");
+    config.clients.push_back(plain);
+    return config;
+}
+
+params
+make_params(std::initializer_list<std::pair<const char *, std::string>> l)
+{
+    params p;
+    for (const auto &kv : l) {
+        ck_assert(p.add(kv.first, kv.second));
+    }
+    return p;
+}
+
+const std::string challenge =
+    s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+
+}  // namespace
+
+START_TEST(ok_request)
+{
+    oauth_config config = make_config();
+    authorization_check c = check_authorization(
+        make_params({{"client_id", "seam"},
+                     {"redirect_uri", good_uri},
+                     {"response_type", "code"},
+                     {"state", "st"},
+                     {"scope", "devices access_codes"}}),
+        config);
+    ck_assert(c.result == outcome::ok);
+    ck_assert_ptr_eq(c.request.client, config.find("seam"));
+    ck_assert_std_eq(c.request.redirect_uri, good_uri);
+    ck_assert_std_eq(c.request.redirect_to, good_uri);
+    ck_assert_std_eq(c.request.state, "st");
+    ck_assert_std_eq(c.request.scope, "devices access_codes");
+    ck_assert_std_eq(c.request.code_challenge, "");
+    ck_assert(c.error == oauth_error::none);
+
+    ck_assert_std_eq(redirect_with_code(c.request, "abc"),
+                     std::string(good_uri) + "&code=abc&state=st");
+}
+END_TEST
+
+START_TEST(intercom_guide_defaults)
+{
+    oauth_config config = make_config();
+    /* Seam's guide sends only redirect_uri: the intercom_guide client,
+     * response_type=code */
+    authorization_check c = check_authorization(
+        make_params({{"redirect_uri", good_uri}}), config);
+    ck_assert(c.result == outcome::ok);
+    ck_assert_ptr_eq(c.request.client, config.find("seam"));
+    ck_assert_std_eq(c.request.state, "");
+    /* no state: none in the Location */
+    ck_assert_std_eq(redirect_with_code(c.request, "k"),
+                     std::string(good_uri) + "&code=k");
+}
+END_TEST
+
+START_TEST(error_page_cases)
+{
+    oauth_config config = make_config();
+    /* unknown client */
+    authorization_check c = check_authorization(
+        make_params({{"client_id", "nobody"}, {"redirect_uri", good_uri},
+                     {"response_type", "code"}}),
+        config);
+    ck_assert(c.result == outcome::show_error);
+    ck_assert(!c.message.empty());
+    /* missing redirect_uri */
+    c = check_authorization(
+        make_params({{"client_id", "seam"}, {"response_type", "code"}}),
+        config);
+    ck_assert(c.result == outcome::show_error);
+    /* redirect_uri of another client */
+    c = check_authorization(
+        make_params({{"client_id", "strict"}, {"redirect_uri", good_uri},
+                     {"response_type", "code"}}),
+        config);
+    ck_assert(c.result == outcome::show_error);
+    /* bad redirect_uri: an error page even when everything else is bad */
+    c = check_authorization(
+        make_params({{"client_id", "seam"},
+                     {"redirect_uri", "https://evil.example/cb"},
+                     {"response_type", "token"}}),
+        config);
+    ck_assert(c.result == outcome::show_error);
+    /* no client_id and no intercom_guide client */
+    oauth_config other;
+    other.clients.push_back(*config.find("plain"));
+    c = check_authorization(
+        make_params({{"redirect_uri", "https://plain.example.com/cb"},
+                     {"response_type", "code"}}),
+        other);
+    ck_assert(c.result == outcome::show_error);
+}
+END_TEST
+
+START_TEST(response_type)
+{
+    oauth_config config = make_config();
+    authorization_check c = check_authorization(
+        make_params({{"client_id", "seam"}, {"redirect_uri", good_uri},
+                     {"response_type", "token"}, {"state", "s1"}}),
+        config);
+    ck_assert(c.result == outcome::redirect_error);
+    ck_assert(c.error == oauth_error::unsupported_response_type);
+    std::string loc = redirect_with_error(c.request, c.error, c.description);
+    ck_assert_contains(loc, std::string(good_uri)
+                                + "&error=unsupported_response_type"
+                                  "&error_description=");
+    ck_assert_contains(loc, "&state=s1");
+
+    c = check_authorization(
+        make_params({{"client_id", "seam"}, {"redirect_uri", good_uri},
+                     {"response_type", "code token"}}),
+        config);
+    ck_assert(c.error == oauth_error::unsupported_response_type);
+
+    /* absent: code for the intercom_guide client only */
+    c = check_authorization(
+        make_params({{"client_id", "plain"},
+                     {"redirect_uri", "https://plain.example.com/cb"}}),
+        config);
+    ck_assert(c.result == outcome::redirect_error);
+    ck_assert(c.error == oauth_error::invalid_request);
+}
+END_TEST
+
+START_TEST(pkce_checks)
+{
+    oauth_config config = make_config();
+    auto run = [&](std::initializer_list<std::pair<const char *, std::string>>
+                       extra) {
+        params p = make_params({{"client_id", "strict"},
+                                {"redirect_uri", "https://app.example.com/cb"},
+                                {"response_type", "code"}});
+        for (const auto &kv : extra) {
+            p.add(kv.first, kv.second);
+        }
+        return check_authorization(p, config);
+    };
+
+    authorization_check c = run({{"code_challenge", challenge},
+                                 {"code_challenge_method", "S256"}});
+    ck_assert(c.result == outcome::ok);
+    ck_assert_std_eq(c.request.code_challenge, challenge);
+
+    /* required, missing */
+    c = run({});
+    ck_assert(c.result == outcome::redirect_error);
+    ck_assert(c.error == oauth_error::invalid_request);
+    /* plain */
+    c = run({{"code_challenge", challenge},
+             {"code_challenge_method", "plain"}});
+    ck_assert(c.error == oauth_error::invalid_request);
+    /* no method: plain by RFC 7636 default, refused */
+    c = run({{"code_challenge", challenge}});
+    ck_assert(c.error == oauth_error::invalid_request);
+    /* method in lower case */
+    c = run({{"code_challenge", challenge},
+             {"code_challenge_method", "s256"}});
+    ck_assert(c.error == oauth_error::invalid_request);
+    /* 42 and 44 characters, bad charset */
+    c = run({{"code_challenge", challenge.substr(0, 42)},
+             {"code_challenge_method", "S256"}});
+    ck_assert(c.error == oauth_error::invalid_request);
+    c = run({{"code_challenge", challenge + "A"},
+             {"code_challenge_method", "S256"}});
+    ck_assert(c.error == oauth_error::invalid_request);
+    c = run({{"code_challenge", std::string(128, 'A')},
+             {"code_challenge_method", "S256"}});
+    ck_assert(c.error == oauth_error::invalid_request);
+    c = run({{"code_challenge", "+" + challenge.substr(1)},
+             {"code_challenge_method", "S256"}});
+    ck_assert(c.error == oauth_error::invalid_request);
+    /* method without challenge */
+    c = run({{"code_challenge_method", "S256"}});
+    ck_assert(c.error == oauth_error::invalid_request);
+
+    /* a client that does not require PKCE still honours a challenge */
+    c = check_authorization(
+        make_params({{"client_id", "seam"}, {"redirect_uri", good_uri},
+                     {"code_challenge", challenge},
+                     {"code_challenge_method", "S256"}}),
+        config);
+    ck_assert(c.result == outcome::ok);
+    ck_assert_std_eq(c.request.code_challenge, challenge);
+}
+END_TEST
+
+START_TEST(scope_checks)
+{
+    oauth_config config = make_config();
+    auto run = [&](const char *scope) {
+        return check_authorization(
+            make_params({{"client_id", "seam"}, {"redirect_uri", good_uri},
+                         {"scope", scope}}),
+            config);
+    };
+    ck_assert(run("devices").result == outcome::ok);
+    ck_assert(run("").result == outcome::ok);
+    authorization_check c = run("admin");
+    ck_assert(c.result == outcome::redirect_error);
+    ck_assert(c.error == oauth_error::invalid_scope);
+    ck_assert(run("devices admin").error == oauth_error::invalid_scope);
+    ck_assert(run("devices  access_codes").error
+              == oauth_error::invalid_scope);
+    ck_assert(run(" devices").error == oauth_error::invalid_scope);
+    ck_assert(run("devices\"").error == oauth_error::invalid_scope);
+}
+END_TEST
+
+START_TEST(error_location_encoded)
+{
+    oauth_config config = make_config();
+    authorization_check c = check_authorization(
+        make_params({{"client_id", "seam"}, {"redirect_uri", good_uri},
+                     {"response_type", "token"},
+                     {"state", "\"><script>\r\nSet-Cookie: x=1"}}),
+        config);
+    ck_assert(c.result == outcome::redirect_error);
+    std::string loc = redirect_with_error(c.request, c.error, c.description);
+    ck_assert_contains(loc, "&state=%22%3E%3Cscript%3E%0D%0ASet-Cookie%3A%20"
+                            "x%3D1");
+    ck_assert_not_contains(loc, "\r");
+    ck_assert_not_contains(loc, "\n");
+    ck_assert_not_contains(loc, "<");
+    ck_assert_not_contains(loc, " ");
+
+    std::string code_loc = redirect_with_code(c.request, "a b");
+    ck_assert_contains(code_loc, "?session=1&code=a%20b&state=%22%3E");
+}
+END_TEST
+
+/* ---- CSRF ------------------------------------------------------------ */
+
+namespace {
+
+authorization_request
+csrf_request(const oauth_config &config)
+{
+    authorization_request r;
+    r.client = config.find("seam");
+    r.redirect_uri = good_uri;
+    r.redirect_to = good_uri;
+    r.state = "st";
+    r.scope = "devices";
+    return r;
+}
+
+}  // namespace
+
+START_TEST(csrf_round_trip)
+{
+    oauth_config config = make_config();
+    authorization_request r = csrf_request(config);
+    std::string key(32, 'k'), nonce = "nonce-1";
+    std::string token = csrf_token(key, nonce, 1000, r);
+    ck_assert_contains(token, "1000.");
+    ck_assert(csrf_valid(key, nonce, token, 1000, 900, r));
+    ck_assert(csrf_valid(key, nonce, token, 1900, 900, r));
+    /* expired */
+    ck_assert(!csrf_valid(key, nonce, token, 1901, 900, r));
+    /* from the future beyond the 60 s allowance */
+    ck_assert(csrf_valid(key, nonce, token, 940, 900, r));
+    ck_assert(!csrf_valid(key, nonce, token, 939, 900, r));
+}
+END_TEST
+
+START_TEST(csrf_bound_to_everything)
+{
+    oauth_config config = make_config();
+    authorization_request r = csrf_request(config);
+    std::string key(32, 'k'), nonce = "nonce-1";
+    std::string token = csrf_token(key, nonce, 1000, r);
+
+    ck_assert(!csrf_valid(std::string(32, 'K'), nonce, token, 1000, 900, r));
+    ck_assert(!csrf_valid(key, "nonce-2", token, 1000, 900, r));
+    ck_assert(!csrf_valid(key, "", token, 1000, 900, r));
+
+    authorization_request other = r;
+    other.state = "st2";
+    ck_assert(!csrf_valid(key, nonce, token, 1000, 900, other));
+    other = r;
+    other.redirect_uri = "https://y.integrations.getseam.com/cb";
+    ck_assert(!csrf_valid(key, nonce, token, 1000, 900, other));
+    other = r;
+    other.scope = "devices access_codes";
+    ck_assert(!csrf_valid(key, nonce, token, 1000, 900, other));
+    other = r;
+    other.code_challenge = challenge;
+    ck_assert(!csrf_valid(key, nonce, token, 1000, 900, other));
+    other = r;
+    other.client = config.find("strict");
+    ck_assert(!csrf_valid(key, nonce, token, 1000, 900, other));
+
+    /* length-prefixed fields: moving a byte from one to the next is a
+     * different request */
+    other = r;
+    other.state = "s";
+    other.scope = "tdevices";
+    ck_assert(!csrf_valid(key, nonce, token, 1000, 900, other));
+}
+END_TEST
+
+START_TEST(csrf_tampered)
+{
+    oauth_config config = make_config();
+    authorization_request r = csrf_request(config);
+    std::string key(32, 'k'), nonce = "n";
+    std::string token = csrf_token(key, nonce, 1000, r);
+    std::string mac = token.substr(token.find('.') + 1);
+
+    /* a later issued-at with the old MAC */
+    ck_assert(!csrf_valid(key, nonce, "1800." + mac, 1800, 900, r));
+    /* MAC changed in one character */
+    std::string flipped = token;
+    flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
+    ck_assert(!csrf_valid(key, nonce, flipped, 1000, 900, r));
+    ck_assert(!csrf_valid(key, nonce, token + "A", 1000, 900, r));
+    ck_assert(!csrf_valid(key, nonce, "", 1000, 900, r));
+    ck_assert(!csrf_valid(key, nonce, mac, 1000, 900, r));
+    ck_assert(!csrf_valid(key, nonce, "." + mac, 1000, 900, r));
+    ck_assert(!csrf_valid(key, nonce, "1000", 1000, 900, r));
+    ck_assert(!csrf_valid(key, nonce, "1000.", 1000, 900, r));
+    ck_assert(!csrf_valid(key, nonce, "+1000." + mac, 1000, 900, r));
+    ck_assert(!csrf_valid(key, nonce, std::string(25, '9') + "." + mac,
+                          1000, 900, r));
+}
+END_TEST
+
+Suite *
+authorize_suite()
+{
+    Suite *s = suite_create("authorize");
+    TCase *tc = tcase_create("check");
+    tcase_add_test(tc, ok_request);
+    tcase_add_test(tc, intercom_guide_defaults);
+    tcase_add_test(tc, error_page_cases);
+    tcase_add_test(tc, response_type);
+    tcase_add_test(tc, pkce_checks);
+    tcase_add_test(tc, scope_checks);
+    tcase_add_test(tc, error_location_encoded);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("csrf");
+    tcase_add_test(tc, csrf_round_trip);
+    tcase_add_test(tc, csrf_bound_to_everything);
+    tcase_add_test(tc, csrf_tampered);
+    suite_add_tcase(s, tc);
+    return s;
+}

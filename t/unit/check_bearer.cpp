@@ -1,0 +1,235 @@
+/*
+ * bearer.h: the Authorization header (RFC 6750 §2.1) and the answer of
+ * the bearer check (§3). Bad syntax is 400 invalid_request (security.md
+ * row 40: "pick one and document it").
+ */
+#include "bearer.h"
+#include "grants.h"
+#include "helpers.h"
+#include "suites.h"
+
+using namespace seam;
+
+namespace {
+
+bearer_header
+parse(std::optional<std::string_view> header, std::string *token = nullptr)
+{
+    std::string_view out = "untouched";
+    bearer_header h = parse_bearer(header, out);
+    if (token) {
+        *token = std::string(out);
+    }
+    return h;
+}
+
+/* A store with one live token; returns it. */
+std::string
+live_token(store &s, uint64_t now)
+{
+    code_record c;
+    c.client_id = "seam";
+    c.redirect_uri = "https://x.integrations.getseam.com/cb";
+    c.user_id = "u_1";
+    c.scope = "devices";
+    auto code = issue_code(s, c, now, 60);
+    ck_assert(code.has_value());
+    redemption_request req;
+    req.code = *code;
+    req.client_id = "seam";
+    req.redirect_uri = c.redirect_uri;
+    req.now = now;
+    req.access_token_ttl = 3600;
+    redemption r = redeem_code(s, req);
+    ck_assert(r.error == oauth_error::none);
+    return r.access_token;
+}
+
+}  // namespace
+
+START_TEST(parse_ok)
+{
+    std::string tok;
+    ck_assert(parse("Bearer abc", &tok) == bearer_header::token);
+    ck_assert_std_eq(tok, "abc");
+    ck_assert(parse("bearer abc", &tok) == bearer_header::token);
+    ck_assert_std_eq(tok, "abc");
+    ck_assert(parse("BEARER abc", &tok) == bearer_header::token);
+    ck_assert(parse("bEaReR abc", &tok) == bearer_header::token);
+    /* every b64token character, then '=' padding */
+    ck_assert(parse("Bearer AZaz09-._~+/==", &tok) == bearer_header::token);
+    ck_assert_std_eq(tok, "AZaz09-._~+/==");
+    ck_assert(parse("Bearer a=", &tok) == bearer_header::token);
+    ck_assert_std_eq(tok, "a=");
+    /* 512 characters is the limit */
+    ck_assert(parse("Bearer " + std::string(512, 'a'), &tok)
+              == bearer_header::token);
+    ck_assert_uint_eq(tok.size(), 512);
+}
+END_TEST
+
+START_TEST(parse_token_views_header)
+{
+    std::string header = "Bearer xyz";
+    std::string_view out;
+    ck_assert(parse_bearer(std::string_view(header), out)
+              == bearer_header::token);
+    ck_assert_ptr_eq(out.data(), header.data() + 7);
+    ck_assert_uint_eq(out.size(), 3);
+}
+END_TEST
+
+START_TEST(parse_missing)
+{
+    std::string tok;
+    ck_assert(parse(std::nullopt, &tok) == bearer_header::missing);
+    ck_assert_std_eq(tok, "untouched");
+}
+END_TEST
+
+START_TEST(parse_other_scheme)
+{
+    std::string tok;
+    ck_assert(parse("Basic x", &tok) == bearer_header::other_scheme);
+    ck_assert_std_eq(tok, "untouched");
+    ck_assert(parse("Basic dXNlcjpwYXNz") == bearer_header::other_scheme);
+    ck_assert(parse("Bearerx abc") == bearer_header::other_scheme);
+    ck_assert(parse("Beare abc") == bearer_header::other_scheme);
+    ck_assert(parse("Digest") == bearer_header::other_scheme);
+}
+END_TEST
+
+START_TEST(parse_malformed)
+{
+    const char *bad[] = {
+        "Bearer",            /* no token */
+        "Bearer ",
+        "Bearer  abc",       /* two spaces */
+        "Bearer abc ",       /* trailing space */
+        "Bearer abc def",    /* trailing garbage */
+        "Bearer abc,def",
+        "Bearer abc;def",
+        "Bearer abc\"",
+        "Bearer \xc3\xa9t\xc3\xa9",
+        "Bearer abc\xc3\xa9",
+        "Bearer =abc",       /* padding first */
+        "Bearer ab=c",       /* padding in the middle */
+        "Bearer abc\r\n",
+        "Bearer abc\t",
+        "",
+        " Bearer abc",
+    };
+    for (const char *h : bad) {
+        std::string tok;
+        ck_assert_msg(parse(h, &tok) == bearer_header::malformed,
+                      "\"%s\" was not malformed", printable(h).c_str());
+        ck_assert_std_eq(tok, "untouched");
+    }
+    ck_assert(parse(std::string_view("Bearer ab\0c", 11))
+              == bearer_header::malformed);
+    ck_assert(parse("Bearer " + std::string(513, 'a'))
+              == bearer_header::malformed);
+    ck_assert(parse("Bearer " + std::string(600, '='))
+              == bearer_header::malformed);
+}
+END_TEST
+
+START_TEST(challenge_strings)
+{
+    ck_assert_std_eq(bearer_challenge("seam-oauth", oauth_error::none),
+                     "Bearer realm=\"seam-oauth\"");
+    ck_assert_std_eq(bearer_challenge("r", oauth_error::invalid_token),
+                     "Bearer realm=\"r\", error=\"invalid_token\"");
+    ck_assert_std_eq(bearer_challenge("r", oauth_error::invalid_request),
+                     "Bearer realm=\"r\", error=\"invalid_request\"");
+}
+END_TEST
+
+START_TEST(check_statuses)
+{
+    temp_store ts;
+    store &s = ts.get();
+    std::string token = live_token(s, 1000);
+
+    /* a live token: 204, no challenge, the token's record */
+    bearer_result r = check_bearer(s, "Bearer " + token, "seam-oauth", 1001);
+    ck_assert_int_eq(r.status, 204);
+    ck_assert(r.error == oauth_error::none);
+    ck_assert_std_eq(r.challenge, "");
+    ck_assert_std_eq(r.token.user_id, "u_1");
+    ck_assert_std_eq(r.token.client_id, "seam");
+    ck_assert_std_eq(r.token.scope, "devices");
+    ck_assert(check_bearer(s, "bearer " + token, "seam-oauth", 1001).status
+              == 204);
+
+    /* no header: 401, the challenge without an error */
+    r = check_bearer(s, std::nullopt, "seam-oauth", 1001);
+    ck_assert_int_eq(r.status, 401);
+    ck_assert(r.error == oauth_error::none);
+    ck_assert_std_eq(r.challenge, "Bearer realm=\"seam-oauth\"");
+
+    /* another scheme: 401 with the Bearer challenge */
+    r = check_bearer(s, "Basic " + token, "seam-oauth", 1001);
+    ck_assert_int_eq(r.status, 401);
+    ck_assert(r.error == oauth_error::none);
+    ck_assert_std_eq(r.challenge, "Bearer realm=\"seam-oauth\"");
+
+    /* bad syntax: 400 invalid_request */
+    r = check_bearer(s, "Bearer  " + token, "seam-oauth", 1001);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert(r.error == oauth_error::invalid_request);
+    ck_assert_std_eq(r.challenge,
+                     "Bearer realm=\"seam-oauth\", error=\"invalid_request\"");
+    ck_assert_std_eq(r.token.user_id, "");
+
+    /* unknown: 401 invalid_token */
+    r = check_bearer(s, "Bearer unknown", "seam-oauth", 1001);
+    ck_assert_int_eq(r.status, 401);
+    ck_assert(r.error == oauth_error::invalid_token);
+    ck_assert_std_eq(r.challenge,
+                     "Bearer realm=\"seam-oauth\", error=\"invalid_token\"");
+    /* a prefix of the real one */
+    r = check_bearer(s, "Bearer " + token.substr(0, 42), "seam-oauth", 1001);
+    ck_assert_int_eq(r.status, 401);
+
+    /* expired: 401 invalid_token */
+    r = check_bearer(s, "Bearer " + token, "seam-oauth", 1000 + 3600);
+    ck_assert_int_eq(r.status, 401);
+    ck_assert(r.error == oauth_error::invalid_token);
+    ck_assert_std_eq(r.token.user_id, "");
+}
+END_TEST
+
+START_TEST(check_revoked)
+{
+    temp_store ts;
+    store &s = ts.get();
+    std::string token = live_token(s, 1000);
+    ck_assert_int_eq(check_bearer(s, "Bearer " + token, "r", 1001).status,
+                     204);
+    ck_assert_uint_eq(revoke_user_grants(s, "u_1"), 1);
+    bearer_result r = check_bearer(s, "Bearer " + token, "r", 1001);
+    ck_assert_int_eq(r.status, 401);
+    ck_assert(r.error == oauth_error::invalid_token);
+}
+END_TEST
+
+Suite *
+bearer_suite()
+{
+    Suite *s = suite_create("bearer");
+    TCase *tc = tcase_create("parse");
+    tcase_add_test(tc, parse_ok);
+    tcase_add_test(tc, parse_token_views_header);
+    tcase_add_test(tc, parse_missing);
+    tcase_add_test(tc, parse_other_scheme);
+    tcase_add_test(tc, parse_malformed);
+    tcase_add_test(tc, challenge_strings);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("check");
+    tcase_add_test(tc, check_statuses);
+    tcase_add_test(tc, check_revoked);
+    suite_add_tcase(s, tc);
+    return s;
+}

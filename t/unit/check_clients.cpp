@@ -1,0 +1,176 @@
+/*
+ * clients.h: the seam_oauth_client options, the checks on a finished
+ * client, the lookups and scope splitting (RFC 6749 §3.3).
+ */
+#include "clients.h"
+#include "crypto.h"
+#include "helpers.h"
+#include "suites.h"
+
+#include <unistd.h>
+
+#include <fstream>
+
+using namespace seam;
+
+START_TEST(options)
+{
+    client_config c;
+    c.id = "seam";
+    ck_assert_std_eq(configure_client(c, "secret=abc"), "");
+    ck_assert(c.secret_hash == sha256("abc"));
+    ck_assert_std_eq(configure_client(c, "name=Seam <Intercom>"), "");
+    ck_assert_std_eq(c.name, "Seam <Intercom>");
+    ck_assert_std_eq(configure_client(c, "scope=devices access_codes"), "");
+    ck_assert_uint_eq(c.scopes.size(), 2);
+    ck_assert_std_eq(c.scopes[1], "access_codes");
+    ck_assert(!c.require_pkce);
+    ck_assert_std_eq(configure_client(c, "pkce=required"), "");
+    ck_assert(c.require_pkce);
+    ck_assert_std_eq(configure_client(c, "pkce=optional"), "");
+    ck_assert(!c.require_pkce);
+    ck_assert(!c.intercom_guide);
+    ck_assert_std_eq(configure_client(c, "intercom_guide"), "");
+    ck_assert(c.intercom_guide);
+    ck_assert(c.redirects.empty());
+    ck_assert_std_eq(
+        configure_client(c, "redirect=https://*.integrations.getseam.com/"),
+        "");
+    ck_assert(!c.redirects.empty());
+    ck_assert(c.redirects.match("https://x.integrations.getseam.com/cb"));
+    ck_assert_std_eq(finish_client(c), "");
+}
+END_TEST
+
+START_TEST(option_errors)
+{
+    client_config c;
+    ck_assert(!configure_client(c, "secret=").empty());
+    ck_assert(c.secret_hash.empty());
+    ck_assert_contains(configure_client(c, "redirect=http://evil.example/cb"),
+                       "http://evil.example/cb");
+    ck_assert(c.redirects.empty());
+    ck_assert(!configure_client(c, "redirect=").empty());
+    ck_assert(!configure_client(c, "scope=a  b").empty());
+    ck_assert(!configure_client(c, "pkce=plain").empty());
+    ck_assert_contains(configure_client(c, "bogus=1"), "bogus=1");
+    ck_assert(!configure_client(c, "").empty());
+    ck_assert(!configure_client(c, "Secret=abc").empty());
+}
+END_TEST
+
+START_TEST(secret_file)
+{
+    std::string dir = make_temp_dir();
+    std::string path = dir + "/secret";
+    {
+        std::ofstream out(path);
+        out << "from-file\r\n\n";
+    }
+    client_config c;
+    ck_assert_std_eq(configure_client(c, "secret_file=" + path), "");
+    ck_assert(c.secret_hash == sha256("from-file"));
+
+    std::string empty = dir + "/empty";
+    {
+        std::ofstream out(empty);
+        out << "\n";
+    }
+    ck_assert_contains(configure_client(c, "secret_file=" + empty), "empty");
+    ck_assert_contains(configure_client(c, "secret_file=" + dir + "/none"),
+                       "cannot read");
+    unlink(path.c_str());
+    unlink(empty.c_str());
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(finish_errors)
+{
+    client_config c;
+    ck_assert_std_eq(configure_client(c, "secret=abc"), "");
+    ck_assert_std_eq(configure_client(c, "redirect=https://a.example/cb"), "");
+
+    c.id = "";
+    ck_assert(!finish_client(c).empty());
+    c.id = std::string(129, 'a');
+    ck_assert(!finish_client(c).empty());
+    c.id = std::string(128, 'a');
+    ck_assert_std_eq(finish_client(c), "");
+    c.id = "has space";
+    ck_assert(!finish_client(c).empty());
+    c.id = "tab\t";
+    ck_assert(!finish_client(c).empty());
+    c.id = "caf\xc3\xa9";
+    ck_assert(!finish_client(c).empty());
+    c.id = "ok";
+    ck_assert_std_eq(finish_client(c), "");
+
+    client_config no_secret;
+    no_secret.id = "x";
+    ck_assert_std_eq(
+        configure_client(no_secret, "redirect=https://a.example/cb"), "");
+    ck_assert_contains(finish_client(no_secret), "secret");
+
+    client_config no_redirect;
+    no_redirect.id = "x";
+    ck_assert_std_eq(configure_client(no_redirect, "secret=s"), "");
+    ck_assert_contains(finish_client(no_redirect), "redirect");
+}
+END_TEST
+
+START_TEST(lookups)
+{
+    oauth_config config;
+    ck_assert_ptr_null(config.find("a"));
+    ck_assert_ptr_null(config.intercom_guide_client());
+    client_config a, b;
+    a.id = "a";
+    b.id = "b";
+    b.intercom_guide = true;
+    config.clients = {a, b};
+    ck_assert_ptr_eq(config.find("a"), &config.clients[0]);
+    ck_assert_ptr_eq(config.find("b"), &config.clients[1]);
+    ck_assert_ptr_null(config.find("A"));
+    ck_assert_ptr_null(config.find(""));
+    ck_assert_ptr_null(config.find(std::string_view("a\0", 2)));
+    ck_assert_ptr_eq(config.intercom_guide_client(), &config.clients[1]);
+}
+END_TEST
+
+START_TEST(scopes)
+{
+    std::vector<std::string> out{"stale"};
+    ck_assert(split_scope("", out));
+    ck_assert_uint_eq(out.size(), 0);
+    ck_assert(split_scope("a", out));
+    ck_assert_uint_eq(out.size(), 1);
+    ck_assert(split_scope("a b:c !#[]~", out));
+    ck_assert_uint_eq(out.size(), 3);
+    ck_assert_std_eq(out[2], "!#[]~");
+    ck_assert(!split_scope(" a", out));
+    ck_assert(!split_scope("a ", out));
+    ck_assert(!split_scope("a  b", out));
+    ck_assert(!split_scope(" ", out));
+    ck_assert(!split_scope("a\"", out));
+    ck_assert(!split_scope("a\\b", out));
+    ck_assert(!split_scope("a\tb", out));
+    ck_assert(!split_scope("\xc3\xa9", out));
+    ck_assert(!split_scope(std::string("a\0", 2), out));
+}
+END_TEST
+
+Suite *
+clients_suite()
+{
+    Suite *s = suite_create("clients");
+    TCase *tc = tcase_create("config");
+    tcase_add_test(tc, options);
+    tcase_add_test(tc, option_errors);
+    tcase_add_test(tc, secret_file);
+    tcase_add_test(tc, finish_errors);
+    tcase_add_test(tc, lookups);
+    tcase_add_test(tc, scopes);
+    suite_add_tcase(s, tc);
+    return s;
+}

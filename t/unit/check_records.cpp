@@ -1,0 +1,386 @@
+/*
+ * records.h: the binary values kept in LMDB. Round trips, and every
+ * truncated, extended or corrupted value decodes to nullopt or to some
+ * record, never past its end (Check reports a crash as an error).
+ */
+#include "records.h"
+#include "helpers.h"
+#include "suites.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+
+using namespace seam;
+
+namespace {
+
+/* A copy of a value that ends exactly at an inaccessible page, so that a
+ * read one byte past its end is a SIGSEGV (a Check error), not a silent
+ * read of heap slack. */
+class guarded {
+public:
+    explicit guarded(std::string_view v)
+    {
+        page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+        size_t pages = (v.size() + page_ - 1) / page_ + 1;
+        size_ = pages * page_;
+        void *m = mmap(nullptr, size_, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        ck_assert_msg(m != MAP_FAILED, "mmap failed");
+        base_ = static_cast<char *>(m);
+        ck_assert_int_eq(mprotect(base_ + size_ - page_, page_, PROT_NONE),
+                         0);
+        data_ = base_ + size_ - page_ - v.size();
+        std::memcpy(data_, v.data(), v.size());
+        len_ = v.size();
+    }
+    ~guarded() { munmap(base_, size_); }
+    guarded(const guarded &) = delete;
+    guarded &operator=(const guarded &) = delete;
+    std::string_view view() const { return {data_, len_}; }
+
+private:
+    size_t page_ = 0, size_ = 0, len_ = 0;
+    char *base_ = nullptr;
+    char *data_ = nullptr;
+};
+
+code_record
+sample_code()
+{
+    code_record r;
+    r.expires_at = 0x0102030405060708ULL;
+    r.client_id = "seam";
+    r.redirect_uri = "https://x.integrations.getseam.com/cb?session=1";
+    r.user_id = "u_0123";
+    r.scope = "devices access_codes";
+    r.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    return r;
+}
+
+grant_record
+sample_grant()
+{
+    grant_record g;
+    g.client_id = "seam";
+    g.user_id = "u_1";
+    g.scope = "";
+    g.created_at = 42;
+    g.access_tokens = {{std::string(32, '\x01'), 100},
+                       {std::string(32, '\xff'), UINT64_MAX}};
+    return g;
+}
+
+access_token_record
+sample_token()
+{
+    return {3600, std::string(16, '\0'), "u_1", "seam", "devices"};
+}
+
+user_record
+sample_user()
+{
+    return {"u_abc", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", 7};
+}
+
+/* Every proper prefix of `value` is refused by `decode`. */
+template <typename Decode>
+void
+all_prefixes_refused(const std::string &value, Decode decode)
+{
+    for (size_t n = 0; n < value.size(); n++) {
+        guarded g(std::string_view(value).substr(0, n));
+        ck_assert_msg(!decode(g.view()),
+                      "a %zu-byte prefix of a %zu-byte value decoded", n,
+                      value.size());
+    }
+    ck_assert_msg(!decode(value + std::string(1, '\0')),
+                  "a value with a trailing byte decoded");
+    ck_assert_msg(decode(value).has_value(), "the full value did not decode");
+}
+
+/* Every single-byte corruption decodes or not, without reading past the
+ * end (a guard page would fault); a changed kind or version byte is
+ * always refused. */
+template <typename Decode>
+void
+corruptions_survive(const std::string &value, Decode decode)
+{
+    const unsigned char xors[] = {0x01, 0x80, 0xff, 0x7f};
+    for (size_t i = 0; i < value.size(); i++) {
+        for (unsigned char x : xors) {
+            std::string bad = value;
+            bad[i] = static_cast<char>(bad[i] ^ x);
+            guarded g(bad);
+            auto d = decode(g.view());
+            if (i < 2) {
+                ck_assert_msg(!d, "corrupted header byte %zu decoded", i);
+            }
+        }
+    }
+}
+
+}  // namespace
+
+START_TEST(code_round_trip)
+{
+    code_record r = sample_code();
+    std::string v = encode(r);
+    ck_assert(kind_of(v) == record_kind::code);
+    auto d = decode_code(v);
+    ck_assert(d.has_value());
+    ck_assert(d->expires_at == r.expires_at);
+    ck_assert_std_eq(d->client_id, r.client_id);
+    ck_assert_std_eq(d->redirect_uri, r.redirect_uri);
+    ck_assert_std_eq(d->user_id, r.user_id);
+    ck_assert_std_eq(d->scope, r.scope);
+    ck_assert_std_eq(d->code_challenge, r.code_challenge);
+
+    /* empty strings and binary bytes */
+    code_record e;
+    e.client_id = std::string("a\0b", 3);
+    auto de = decode_code(encode(e));
+    ck_assert(de.has_value());
+    ck_assert_uint_eq(de->client_id.size(), 3);
+    ck_assert(de->client_id == e.client_id);
+    ck_assert_std_eq(de->code_challenge, "");
+    ck_assert(de->expires_at == 0);
+}
+END_TEST
+
+START_TEST(tombstone_round_trip)
+{
+    code_tombstone t{99, std::string(16, '\x80')};
+    std::string v = encode(t);
+    ck_assert(kind_of(v) == record_kind::code_tombstone);
+    auto d = decode_tombstone(v);
+    ck_assert(d.has_value());
+    ck_assert(d->expires_at == 99);
+    ck_assert(d->grant_id == t.grant_id);
+
+    auto empty = decode_tombstone(encode(code_tombstone{5, ""}));
+    ck_assert(empty.has_value());
+    ck_assert_std_eq(empty->grant_id, "");
+}
+END_TEST
+
+START_TEST(grant_round_trip)
+{
+    grant_record g = sample_grant();
+    std::string v = encode(g);
+    ck_assert(kind_of(v) == record_kind::grant);
+    auto d = decode_grant(v);
+    ck_assert(d.has_value());
+    ck_assert_std_eq(d->client_id, "seam");
+    ck_assert_std_eq(d->user_id, "u_1");
+    ck_assert_std_eq(d->scope, "");
+    ck_assert(d->created_at == 42);
+    ck_assert_uint_eq(d->access_tokens.size(), 2);
+    ck_assert(d->access_tokens[0].hash == g.access_tokens[0].hash);
+    ck_assert(d->access_tokens[0].expires_at == 100);
+    ck_assert(d->access_tokens[1].hash == g.access_tokens[1].hash);
+    ck_assert(d->access_tokens[1].expires_at == UINT64_MAX);
+
+    grant_record none;
+    auto dn = decode_grant(encode(none));
+    ck_assert(dn.has_value());
+    ck_assert_uint_eq(dn->access_tokens.size(), 0);
+}
+END_TEST
+
+START_TEST(token_round_trip)
+{
+    access_token_record t = sample_token();
+    std::string v = encode(t);
+    ck_assert(kind_of(v) == record_kind::access_token);
+    auto d = decode_access_token(v);
+    ck_assert(d.has_value());
+    ck_assert(d->expires_at == 3600);
+    ck_assert(d->grant_id == t.grant_id);
+    ck_assert_std_eq(d->user_id, "u_1");
+    ck_assert_std_eq(d->client_id, "seam");
+    ck_assert_std_eq(d->scope, "devices");
+}
+END_TEST
+
+START_TEST(user_round_trip)
+{
+    user_record u = sample_user();
+    std::string v = encode(u);
+    ck_assert(kind_of(v) == record_kind::user);
+    auto d = decode_user(v);
+    ck_assert(d.has_value());
+    ck_assert_std_eq(d->user_id, u.user_id);
+    ck_assert_std_eq(d->password_hash, u.password_hash);
+    ck_assert(d->created_at == 7);
+}
+END_TEST
+
+START_TEST(wrong_kind_refused)
+{
+    std::string code = encode(sample_code());
+    std::string stone = encode(code_tombstone{1, "g"});
+    std::string grant = encode(sample_grant());
+    std::string token = encode(sample_token());
+    std::string user = encode(sample_user());
+
+    ck_assert(!decode_code(stone));
+    ck_assert(!decode_code(token));
+    ck_assert(!decode_tombstone(code));
+    ck_assert(!decode_grant(user));
+    ck_assert(!decode_access_token(code));
+    ck_assert(!decode_access_token(grant));
+    ck_assert(!decode_user(token));
+    ck_assert(!decode_user(grant));
+}
+END_TEST
+
+START_TEST(kind_of_rejects)
+{
+    ck_assert(!kind_of(""));
+    ck_assert(!kind_of(std::string(1, '\x01')));
+    ck_assert(kind_of(std::string("\x01\x01", 2)) == record_kind::code);
+    ck_assert(kind_of(std::string("\x05\x01", 2)) == record_kind::user);
+    ck_assert(!kind_of(std::string("\x00\x01", 2)));
+    ck_assert(!kind_of(std::string("\x80\x01", 2)));
+    ck_assert(!kind_of(std::string("\xff\x01", 2)));
+    ck_assert(!kind_of(std::string("\x01\x02", 2)));   /* other version */
+    ck_assert(!kind_of(std::string("\x01\x00", 2)));
+}
+END_TEST
+
+START_TEST(version_refused)
+{
+    std::string v = encode(sample_token());
+    v[1] = 2;
+    ck_assert(!decode_access_token(v));
+    ck_assert(!kind_of(v));
+}
+END_TEST
+
+START_TEST(truncated_refused)
+{
+    all_prefixes_refused(encode(sample_code()),
+                         [](std::string_view v) { return decode_code(v); });
+    all_prefixes_refused(encode(code_tombstone{9, "grant"}),
+                         [](std::string_view v) {
+                             return decode_tombstone(v);
+                         });
+    all_prefixes_refused(encode(sample_grant()),
+                         [](std::string_view v) { return decode_grant(v); });
+    all_prefixes_refused(encode(sample_token()),
+                         [](std::string_view v) {
+                             return decode_access_token(v);
+                         });
+    all_prefixes_refused(encode(sample_user()),
+                         [](std::string_view v) { return decode_user(v); });
+}
+END_TEST
+
+START_TEST(huge_lengths_refused)
+{
+    /* a string length of 2^64-1, 2^63 and just over the value's size */
+    std::string v = encode(code_tombstone{1, "abc"});
+    /* layout: kind, version, u64 expires_at, u64 length, bytes */
+    for (uint64_t len : {UINT64_MAX, uint64_t(1) << 63, uint64_t(4),
+                         uint64_t(1) << 16, (uint64_t(1) << 16) + 1})
+    {
+        std::string bad = v;
+        for (int i = 0; i < 8; i++) {
+            bad[10 + i] = static_cast<char>(len >> (56 - 8 * i) & 0xff);
+        }
+        ck_assert_msg(!decode_tombstone(bad), "length %llu decoded",
+                      static_cast<unsigned long long>(len));
+    }
+
+    /* a grant claiming 2^64-1 or 2^16+1 access tokens: the count is the
+     * u64 right after created_at */
+    grant_record g;
+    g.created_at = 0x1122334455667788ULL;
+    std::string gv = encode(g);
+    size_t created_at = gv.find("\x11\x22\x33\x44\x55\x66\x77\x88");
+    ck_assert(created_at != std::string::npos);
+    size_t count_at = created_at + 8;
+    ck_assert(gv.size() >= count_at + 8);
+    ck_assert(gv.substr(count_at, 8) == std::string(8, '\0'));
+    for (uint64_t n : {UINT64_MAX, (uint64_t(1) << 16) + 1, uint64_t(1)}) {
+        std::string bad = gv;
+        for (int i = 0; i < 8; i++) {
+            bad[count_at + i] = static_cast<char>(n >> (56 - 8 * i) & 0xff);
+        }
+        ck_assert_msg(!decode_grant(bad), "a count of %llu decoded",
+                      static_cast<unsigned long long>(n));
+    }
+}
+END_TEST
+
+START_TEST(corrupted_never_crash)
+{
+    corruptions_survive(encode(sample_code()),
+                        [](std::string_view v) { return decode_code(v); });
+    corruptions_survive(encode(code_tombstone{9, "grant"}),
+                        [](std::string_view v) {
+                            return decode_tombstone(v);
+                        });
+    corruptions_survive(encode(sample_grant()),
+                        [](std::string_view v) { return decode_grant(v); });
+    corruptions_survive(encode(sample_token()),
+                        [](std::string_view v) {
+                            return decode_access_token(v);
+                        });
+    corruptions_survive(encode(sample_user()),
+                        [](std::string_view v) { return decode_user(v); });
+}
+END_TEST
+
+START_TEST(garbage_never_crash)
+{
+    /* pseudo-random values of every kind byte and length */
+    uint32_t x = 12345;
+    for (int round = 0; round < 2000; round++) {
+        std::string v;
+        size_t len = static_cast<size_t>(round % 97);
+        for (size_t i = 0; i < len; i++) {
+            x = x * 1103515245u + 12345u;
+            v.push_back(static_cast<char>(x >> 16));
+        }
+        if (len >= 2) {
+            v[0] = static_cast<char>(1 + round % 5);
+            v[1] = 1;
+        }
+        guarded g(v);
+        (void) decode_code(g.view());
+        (void) decode_tombstone(g.view());
+        (void) decode_grant(g.view());
+        (void) decode_access_token(g.view());
+        (void) decode_user(g.view());
+        (void) kind_of(g.view());
+    }
+}
+END_TEST
+
+Suite *
+records_suite()
+{
+    Suite *s = suite_create("records");
+    TCase *tc = tcase_create("round_trip");
+    tcase_add_test(tc, code_round_trip);
+    tcase_add_test(tc, tombstone_round_trip);
+    tcase_add_test(tc, grant_round_trip);
+    tcase_add_test(tc, token_round_trip);
+    tcase_add_test(tc, user_round_trip);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("malformed");
+    tcase_add_test(tc, wrong_kind_refused);
+    tcase_add_test(tc, kind_of_rejects);
+    tcase_add_test(tc, version_refused);
+    tcase_add_test(tc, truncated_refused);
+    tcase_add_test(tc, huge_lengths_refused);
+    tcase_add_test(tc, corrupted_never_crash);
+    tcase_add_test(tc, garbage_never_crash);
+    suite_add_tcase(s, tc);
+    return s;
+}

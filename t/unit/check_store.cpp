@@ -1,0 +1,212 @@
+/*
+ * store.h: the LMDB wrapper the rest is built on.
+ */
+#include "helpers.h"
+#include "store.h"
+#include "suites.h"
+
+#include <string>
+
+using namespace seam;
+
+START_TEST(put_get_del)
+{
+    temp_store ts;
+    store &s = ts.get();
+    {
+        txn t = s.begin_write();
+        t.put(table::users, "k1", "v1");
+        t.put(table::users, std::string("k\0", 2), std::string("v\0x", 3));
+        /* visible inside the transaction */
+        ck_assert_std_eq(std::string(t.get(table::users, "k1").value()),
+                         "v1");
+        t.commit();
+    }
+    {
+        txn t = s.begin_read();
+        ck_assert_std_eq(std::string(t.get(table::users, "k1").value()),
+                         "v1");
+        auto v = t.get(table::users, std::string("k\0", 2));
+        ck_assert(v.has_value());
+        ck_assert(*v == std::string_view("v\0x", 3));
+        /* tables are separate */
+        ck_assert(!t.get(table::codes, "k1"));
+        ck_assert(!t.get(table::users, "k"));
+    }
+    {
+        txn t = s.begin_write();
+        ck_assert(t.del(table::users, "k1"));
+        ck_assert(!t.del(table::users, "k1"));
+        ck_assert(!t.del(table::users, "never"));
+        t.commit();
+    }
+    txn t = s.begin_read();
+    ck_assert(!t.get(table::users, "k1"));
+}
+END_TEST
+
+START_TEST(abort_discards)
+{
+    temp_store ts;
+    store &s = ts.get();
+    {
+        txn t = s.begin_write();
+        t.put(table::tokens, "k", "v");
+        /* destroyed without commit */
+    }
+    {
+        txn t = s.begin_write();
+        t.put(table::tokens, "k2", "v");
+        t.abort();
+    }
+    txn t = s.begin_read();
+    ck_assert(!t.get(table::tokens, "k"));
+    ck_assert(!t.get(table::tokens, "k2"));
+}
+END_TEST
+
+START_TEST(scan_in_order)
+{
+    temp_store ts;
+    store &s = ts.get();
+    {
+        txn t = s.begin_write();
+        for (const char *k : {"c", "a", "e", "b", "d"}) {
+            t.put(table::grants, k, std::string("v") + k);
+        }
+        t.commit();
+    }
+    txn t = s.begin_read();
+    std::string keys;
+    t.scan(table::grants, "", [&](std::string_view k, std::string_view v) {
+        keys.append(k);
+        ck_assert(v == "v" + std::string(k));
+        return true;
+    });
+    ck_assert_std_eq(keys, "abcde");
+
+    keys.clear();
+    t.scan(table::grants, "bb", [&](std::string_view k, std::string_view) {
+        keys.append(k);
+        return true;
+    });
+    ck_assert_std_eq(keys, "cde");
+
+    keys.clear();
+    t.scan(table::grants, "a", [&](std::string_view k, std::string_view) {
+        keys.append(k);
+        return keys.size() < 2;
+    });
+    ck_assert_std_eq(keys, "ab");
+
+    keys.clear();
+    t.scan(table::codes, "", [&](std::string_view k, std::string_view) {
+        keys.append(k);
+        return true;
+    });
+    ck_assert_std_eq(keys, "");
+}
+END_TEST
+
+START_TEST(read_one_reused)
+{
+    temp_store ts;
+    store &s = ts.get();
+    std::string seen;
+    ck_assert(!s.read_one(table::tokens, "k",
+                          [&](std::string_view v) { seen = v; }));
+    ck_assert_std_eq(seen, "");
+    {
+        txn t = s.begin_write();
+        t.put(table::tokens, "k", "first");
+        t.commit();
+    }
+    /* the reused read transaction sees later commits */
+    ck_assert(s.read_one(table::tokens, "k",
+                         [&](std::string_view v) { seen = v; }));
+    ck_assert_std_eq(seen, "first");
+    {
+        txn t = s.begin_write();
+        t.put(table::tokens, "k", "second");
+        t.commit();
+    }
+    ck_assert(s.read_one(table::tokens, "k",
+                         [&](std::string_view v) { seen = v; }));
+    ck_assert_std_eq(seen, "second");
+}
+END_TEST
+
+START_TEST(stats_and_reopen)
+{
+    std::string dir = make_temp_dir();
+    store_options o;
+    o.path = dir;
+    o.map_size = 16 << 20;
+    {
+        store s(o);
+        txn t = s.begin_write();
+        t.put(table::users, "a", "1");
+        t.put(table::users, "b", "2");
+        t.put(table::codes, "c", "3");
+        t.commit();
+        store::usage u = s.stats();
+        ck_assert_uint_eq(u.map_size, 16 << 20);
+        ck_assert_uint_eq(u.entries[static_cast<int>(table::users)], 2);
+        ck_assert_uint_eq(u.entries[static_cast<int>(table::codes)], 1);
+        ck_assert_uint_eq(u.entries[static_cast<int>(table::tokens)], 0);
+        ck_assert(u.used_bytes > 0);
+        ck_assert_std_eq(s.path(), dir);
+        ck_assert_int_eq(s.reader_check(), 0);
+    }
+    {
+        /* committed data survives a reopen */
+        store s(o);
+        txn t = s.begin_read();
+        ck_assert_std_eq(std::string(t.get(table::users, "b").value()), "2");
+    }
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(map_full_throws)
+{
+    std::string dir = make_temp_dir();
+    store_options o;
+    o.path = dir;
+    o.map_size = 256 << 10;
+    bool full = false;
+    {
+        store s(o);
+        std::string big(4000, 'x');
+        try {
+            for (int i = 0; i < 1000; i++) {
+                txn t = s.begin_write();
+                t.put(table::tokens, "key" + std::to_string(i), big);
+                t.commit();
+            }
+        } catch (const store_full &e) {
+            full = true;
+        }
+        /* still usable afterwards */
+        txn t = s.begin_read();
+        ck_assert(t.get(table::tokens, "key0").has_value());
+    }
+    ck_assert_msg(full, "a 256 KiB map took 4 MB");
+    remove_dir(dir);
+}
+END_TEST
+
+Suite *
+store_suite()
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("lmdb");
+    tcase_add_test(tc, put_get_del);
+    tcase_add_test(tc, abort_discards);
+    tcase_add_test(tc, scan_in_order);
+    tcase_add_test(tc, read_one_reused);
+    tcase_add_test(tc, stats_and_reopen);
+    tcase_add_test(tc, map_full_throws);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,621 @@
+/*
+ * token_endpoint.h: POST /oauth/token planning (RFC 6749 §2.3, §3.2,
+ * §4.1.3, §5.2; security.md rows 23-28 and 34) and the answer to a
+ * redemption (§5.1, row 37).
+ */
+#include "crypto.h"
+#include "helpers.h"
+#include "suites.h"
+#include "token_endpoint.h"
+
+#include <nlohmann/json.hpp>
+
+using namespace seam;
+using json = nlohmann::json;
+
+namespace {
+
+const char *const secret = "s3cret-value";
+
+oauth_config
+make_config()
+{
+    oauth_config config;
+    config.realm = "seam-oauth";
+    config.access_token_ttl = 3600;
+    client_config c;
+    c.id = "seam";
+    ck_assert_std_eq(configure_client(c, std::string("secret=") + secret),
+                     "");
+    ck_assert_std_eq(
+        configure_client(c, "redirect=https://*.integrations.getseam.com/"),
+        "");
+    ck_assert_std_eq(configure_client(c, "intercom_guide"), "");
+    ck_assert_std_eq(finish_client(c), "");
+    config.clients.push_back(c);
+
+    client_config other;
+    other.id = "other:id";
+    ck_assert_std_eq(configure_client(other, "secret=x"), "");
+    ck_assert_std_eq(configure_client(other, "redirect=https://o.example/cb"),
+                     "");
+    config.clients.push_back(other);
+    return config;
+}
+
+token_request
+post_form(std::string_view body,
+          std::optional<std::string_view> authorization = std::nullopt)
+{
+    token_request r;
+    r.method = "POST";
+    r.content_type = "application/x-www-form-urlencoded";
+    r.body = body;
+    r.authorization = authorization;
+    return r;
+}
+
+std::string
+basic(std::string_view id, std::string_view pass)
+{
+    return "Basic " + base64_encode(std::string(id) + ":" + std::string(pass));
+}
+
+std::optional<std::string>
+header(const http_answer &a, std::string_view name)
+{
+    for (const auto &h : a.headers) {
+        if (h.first == name) {
+            return h.second;
+        }
+    }
+    return std::nullopt;
+}
+
+/*
+ * The endpoint under test, in one place. Its interface is growing (refresh
+ * tokens: plan_token_request takes a rotation key, token_plan says which
+ * store work follows instead of a bool), so these two helpers accept
+ * either shape; nothing else in this file depends on it.
+ */
+template <typename... A>
+auto
+call_plan(int, const A &...a)
+    -> decltype(plan_token_request(a..., std::string_view()))
+{
+    static const std::string rotation_key(32, 'r');
+    return plan_token_request(a..., std::string_view(rotation_key));
+}
+
+template <typename... A>
+auto
+call_plan(long, const A &...a) -> decltype(plan_token_request(a...))
+{
+    return plan_token_request(a...);
+}
+
+token_plan
+plan(const token_request &r, const oauth_config &config, uint64_t now)
+{
+    return call_plan(0, r, config, now);
+}
+
+/* The plan goes on to redeem a code. */
+template <typename Plan>
+auto
+plan_redeems(const Plan &p, int) -> decltype(p.ready, bool())
+{
+    return p.ready;
+}
+
+template <typename Plan>
+auto
+plan_redeems(const Plan &p, long) -> decltype(p.work, bool())
+{
+    return p.work == decltype(p.work)::redeem;
+}
+
+bool
+ready(const token_plan &p)
+{
+    return plan_redeems(p, 0);
+}
+
+/* An error answer: status, the JSON error code, no-store. */
+void
+expect_error(const token_plan &p, int status, const char *error)
+{
+    ck_assert_msg(!ready(p), "the request was accepted");
+    ck_assert_int_eq(p.answer.status, status);
+    ck_assert_std_eq(p.answer.content_type, "application/json");
+    json body = json::parse(p.answer.body, nullptr, false);
+    ck_assert_msg(body.is_object(), "body is not JSON: %s",
+                  p.answer.body.c_str());
+    ck_assert_std_eq(body.value("error", ""), error);
+    ck_assert_std_eq(header(p.answer, "Cache-Control").value_or(""),
+                     "no-store");
+    ck_assert_std_eq(header(p.answer, "Pragma").value_or(""), "no-cache");
+}
+
+const std::string body_auth = std::string("&client_id=seam&client_secret=")
+                              + secret;
+
+}  // namespace
+
+START_TEST(form_ready)
+{
+    oauth_config config = make_config();
+    std::string body = "grant_type=authorization_code&code=abc"
+                       "&redirect_uri=https%3A%2F%2Fx.integrations.getseam"
+                       ".com%2Fcb&code_verifier=vvv" + body_auth;
+    token_plan p = plan(post_form(body), config, 1234);
+    ck_assert(ready(p));
+    ck_assert_std_eq(p.redeem.code, "abc");
+    ck_assert_std_eq(p.redeem.client_id, "seam");
+    ck_assert(p.redeem.redirect_uri.has_value());
+    ck_assert_std_eq(*p.redeem.redirect_uri,
+                     "https://x.integrations.getseam.com/cb");
+    ck_assert(p.redeem.redirect_uri_optional);   /* intercom_guide */
+    ck_assert(p.redeem.code_verifier.has_value());
+    ck_assert_std_eq(*p.redeem.code_verifier, "vvv");
+    ck_assert(p.redeem.now == 1234);
+    ck_assert(p.redeem.access_token_ttl == 3600);
+
+    /* no redirect_uri, no verifier: absent, not empty */
+    p = plan(
+        post_form("grant_type=authorization_code&code=abc" + body_auth),
+        config, 1);
+    ck_assert(ready(p));
+    ck_assert(!p.redeem.redirect_uri);
+    ck_assert(!p.redeem.code_verifier);
+
+    /* a client without intercom_guide needs redirect_uri */
+    p = plan(
+        post_form("grant_type=authorization_code&code=abc",
+                  basic("other%3Aid", "x")),
+        config, 1);
+    ck_assert(ready(p));
+    ck_assert(!p.redeem.redirect_uri_optional);
+
+    /* Content-Type absent, or with parameters and in another case */
+    /* token_request holds views: keep the body alive */
+    const std::string form = "code=abc" + body_auth;
+    token_request r = post_form(form);
+    r.content_type = "";
+    ck_assert(ready(plan(r, config, 1)));
+    r.content_type = "Application/X-WWW-Form-Urlencoded; charset=UTF-8";
+    ck_assert(ready(plan(r, config, 1)));
+    r.content_type = "text/plain";
+    expect_error(plan(r, config, 1), 400, "invalid_request");
+}
+END_TEST
+
+START_TEST(get_refused)
+{
+    oauth_config config = make_config();
+    const std::string form = "grant_type=authorization_code&code=abc"
+                             + body_auth;
+    token_request r = post_form(form);
+    r.method = "GET";
+    token_plan p = plan(r, config, 1);
+    expect_error(p, 405, "invalid_request");
+    ck_assert_std_eq(header(p.answer, "Allow").value_or(""), "POST");
+    r.method = "PUT";
+    ck_assert_int_eq(plan(r, config, 1).answer.status, 405);
+    r.method = "post";
+    ck_assert_int_eq(plan(r, config, 1).answer.status, 405);
+}
+END_TEST
+
+START_TEST(json_body)
+{
+    oauth_config config = make_config();
+    token_request r = post_form(
+        "{\"grant_type\":\"authorization_code\",\"code\":\"abc\","
+        "\"client_id\":\"seam\",\"client_secret\":\"s3cret-value\","
+        "\"redirect_uri\":\"https://x.integrations.getseam.com/cb\"}");
+    r.content_type = "application/json";
+    token_plan p = plan(r, config, 1);
+    ck_assert(ready(p));
+    ck_assert_std_eq(p.redeem.code, "abc");
+    ck_assert_std_eq(p.redeem.client_id, "seam");
+    ck_assert_std_eq(p.redeem.redirect_uri.value_or(""),
+                     "https://x.integrations.getseam.com/cb");
+    r.content_type = "application/json; charset=utf-8";
+    ck_assert(ready(plan(r, config, 1)));
+
+    /* a JSON body sent as a form is a form parse (and not authenticated) */
+    r.content_type = "application/x-www-form-urlencoded";
+    ck_assert(!ready(plan(r, config, 1)));
+}
+END_TEST
+
+START_TEST(json_refused)
+{
+    oauth_config config = make_config();
+    const char *bad[] = {
+        /* duplicate names */
+        "{\"code\":\"a\",\"code\":\"b\",\"client_id\":\"seam\","
+        "\"client_secret\":\"s3cret-value\"}",
+        "{\"code\":\"a\",\"client_id\":\"seam\",\"client_secret\":\"x\","
+        "\"client_secret\":\"s3cret-value\"}",
+        /* non-string values */
+        "{\"code\":1,\"client_id\":\"seam\",\"client_secret\":"
+        "\"s3cret-value\"}",
+        "{\"code\":\"a\",\"client_id\":\"seam\",\"client_secret\":"
+        "\"s3cret-value\",\"x\":null}",
+        "{\"code\":\"a\",\"client_id\":\"seam\",\"client_secret\":"
+        "\"s3cret-value\",\"x\":true}",
+        "{\"code\":[\"a\"],\"client_id\":\"seam\",\"client_secret\":"
+        "\"s3cret-value\"}",
+        "{\"code\":{\"a\":\"b\"},\"client_id\":\"seam\",\"client_secret\":"
+        "\"s3cret-value\"}",
+        /* not an object */
+        "[\"code\",\"a\"]",
+        "[]",
+        "\"code\"",
+        "null",
+        "",
+        /* broken */
+        "{\"code\":\"a\"",
+        "{\"code\":\"a\"} x",
+        "{\"code\":\"a\",}",
+        /* NUL in a value */
+        "{\"code\":\"a\\u0000b\",\"client_id\":\"seam\",\"client_secret\":"
+        "\"s3cret-value\"}",
+    };
+    for (const char *body : bad) {
+        token_request r = post_form(body);
+        r.content_type = "application/json";
+        token_plan p = plan(r, config, 1);
+        ck_assert_msg(!ready(p), "JSON body accepted: %s", body);
+        ck_assert_msg(p.answer.status == 400, "status %d for %s",
+                      p.answer.status, body);
+        expect_error(p, 400, "invalid_request");
+    }
+    /* nested duplicates are inside a refused non-string value anyway */
+    ck_assert(!parse_json_params("{\"a\":{\"b\":\"1\",\"b\":\"2\"}}"));
+}
+END_TEST
+
+START_TEST(json_params_direct)
+{
+    auto p = parse_json_params("{\"a\":\"1\",\"b\":\"x y\",\"c\":\"\"}");
+    ck_assert(p.has_value());
+    /* RFC 6749 §3.1: a parameter without a value counts as omitted */
+    ck_assert_uint_eq(p->size(), 2);
+    ck_assert_std_eq(p->value("a"), "1");
+    ck_assert_std_eq(p->value("b"), "x y");
+    ck_assert(!p->has("c"));
+    ck_assert(!parse_json_params("{\"c\":\"\",\"c\":\"x\"}"));
+    ck_assert(parse_json_params("{}").has_value());
+    ck_assert(!parse_json_params("{\"a\":\"1\",\"a\":\"1\"}"));
+    /* a duplicate spelled with an escape is still a duplicate */
+    ck_assert(!parse_json_params("{\"code\":\"a\",\"co\\u0064e\":\"b\"}"));
+    ck_assert(!parse_json_params("{\"a\":1.5}"));
+    ck_assert(!parse_json_params("{\"a\":\"" + std::string(4097, 'x')
+                                 + "\"}"));
+    ck_assert(parse_json_params("{\"a\":\"" + std::string(4096, 'x') + "\"}")
+                  .has_value());
+    /* invalid UTF-8 */
+    ck_assert(!parse_json_params("{\"a\":\"\xff\"}"));
+    /* deep nesting: refused, not a crash */
+    std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    ck_assert(!parse_json_params(deep));
+    deep = "{\"a\":" + std::string(100000, '[') + std::string(100000, ']')
+           + "}";
+    ck_assert(!parse_json_params(deep));
+}
+END_TEST
+
+START_TEST(grant_types)
+{
+    oauth_config config = make_config();
+    /* no grant_type, with a code: authorization_code (Seam's guide) */
+    token_plan p = plan(post_form("code=abc" + body_auth),
+                                      config, 1);
+    ck_assert(ready(p));
+    ck_assert_std_eq(p.redeem.code, "abc");
+    /* no grant_type and no code */
+    expect_error(plan(post_form(body_auth.substr(1)), config,
+                                    1),
+                 400, "invalid_request");
+    /* ROPC and unknown */
+    expect_error(plan(
+                     post_form("grant_type=password&username=a&password=b"
+                               + body_auth),
+                     config, 1),
+                 400, "unsupported_grant_type");
+    expect_error(plan(
+                     post_form("grant_type=foo&code=abc" + body_auth),
+                     config, 1),
+                 400, "unsupported_grant_type");
+    /* RFC 6749 §3.1: an empty grant_type counts as omitted */
+    ck_assert(ready(plan(post_form("grant_type=&code=abc"
+                                           + body_auth),
+                                 config, 1)));
+    /* an empty code */
+    expect_error(plan(
+                     post_form("grant_type=authorization_code&code="
+                               + body_auth),
+                     config, 1),
+                 400, "invalid_request");
+}
+END_TEST
+
+START_TEST(basic_auth)
+{
+    oauth_config config = make_config();
+    std::string good = basic("seam", secret);
+    token_plan p = plan(
+        post_form("grant_type=authorization_code&code=abc", good), config,
+        1);
+    ck_assert(ready(p));
+    ck_assert_std_eq(p.redeem.client_id, "seam");
+
+    /* the same client_id in the body is fine */
+    p = plan(
+        post_form("grant_type=authorization_code&code=abc&client_id=seam",
+                  good),
+        config, 1);
+    ck_assert(ready(p));
+    /* a different one is not */
+    p = plan(
+        post_form("grant_type=authorization_code&code=abc&client_id=other",
+                  good),
+        config, 1);
+    expect_error(p, 400, "invalid_request");
+
+    /* the scheme is case-insensitive */
+    std::string lower = "basic " + good.substr(6);
+    ck_assert(ready(plan(post_form("code=abc", lower), config, 1)));
+
+    /* RFC 6749 §2.3.1: form-encoded before Basic: "other%3Aid" is the
+     * client "other:id" */
+    p = plan(post_form("code=abc", basic("other%3Aid", "x")),
+                           config, 1);
+    ck_assert(ready(p));
+    ck_assert_std_eq(p.redeem.client_id, "other:id");
+}
+END_TEST
+
+START_TEST(basic_and_body_secret)
+{
+    oauth_config config = make_config();
+    token_plan p = plan(
+        post_form("grant_type=authorization_code&code=abc&client_secret="
+                  + std::string(secret),
+                  basic("seam", secret)),
+        config, 1);
+    expect_error(p, 400, "invalid_request");
+    ck_assert(!header(p.answer, "WWW-Authenticate"));
+}
+END_TEST
+
+START_TEST(basic_wrong_secret)
+{
+    oauth_config config = make_config();
+    token_plan p = plan(
+        post_form("grant_type=authorization_code&code=abc",
+                  basic("seam", "wrong")),
+        config, 1);
+    expect_error(p, 401, "invalid_client");
+    ck_assert_std_eq(header(p.answer, "WWW-Authenticate").value_or(""),
+                     "Basic realm=\"seam-oauth\"");
+
+    /* unknown client: the same answer */
+    p = plan(post_form("code=abc", basic("nobody", secret)),
+                           config, 1);
+    expect_error(p, 401, "invalid_client");
+    ck_assert(header(p.answer, "WWW-Authenticate").has_value());
+
+    /* the secret of another client */
+    p = plan(post_form("code=abc", basic("seam", "x")), config,
+                           1);
+    expect_error(p, 401, "invalid_client");
+
+    /* empty secret */
+    p = plan(post_form("code=abc", basic("seam", "")), config,
+                           1);
+    expect_error(p, 401, "invalid_client");
+}
+END_TEST
+
+START_TEST(basic_malformed)
+{
+    oauth_config config = make_config();
+    std::string no_colon = "Basic " + base64_encode("seams3cret-value");
+    std::string huge = "Basic " + base64_encode("seam:" + std::string(3000,
+                                                                       'x'));
+    const std::string bad[] = {
+        "Basic !!!!",                /* not base64 */
+        "Basic c2VhbTpz",            /* "seam:s": well formed, wrong */
+        "Basic c2VhbTpzM2NyZXQtdmFsdWU",   /* padding missing */
+        "Basic ",
+        "Basic",
+        no_colon,
+        "Basic " + base64_encode("seam%:x"),   /* bad %-encoding in the id */
+        "Bearer abc",                /* not Basic */
+        huge,
+    };
+    for (const std::string &h : bad) {
+        token_plan p = plan(post_form("code=abc", h), config,
+                                          1);
+        ck_assert_msg(!ready(p), "accepted: %s", h.c_str());
+        ck_assert_msg(p.answer.status == 401, "status %d for %s",
+                      p.answer.status, h.c_str());
+        expect_error(p, 401, "invalid_client");
+        ck_assert_std_eq(header(p.answer, "WWW-Authenticate").value_or(""),
+                         "Basic realm=\"seam-oauth\"");
+    }
+}
+END_TEST
+
+START_TEST(body_auth_failures)
+{
+    oauth_config config = make_config();
+    /* wrong secret: 401 invalid_client, but no Basic challenge since the
+     * client did not use the Authorization header */
+    token_plan p = plan(
+        post_form("code=abc&client_id=seam&client_secret=wrong"), config, 1);
+    expect_error(p, 401, "invalid_client");
+    ck_assert(!header(p.answer, "WWW-Authenticate"));
+
+    /* missing secret or id */
+    p = plan(post_form("code=abc&client_id=seam"), config, 1);
+    expect_error(p, 401, "invalid_client");
+    ck_assert(!header(p.answer, "WWW-Authenticate"));
+    p = plan(
+        post_form(std::string("code=abc&client_secret=") + secret), config, 1);
+    expect_error(p, 401, "invalid_client");
+    p = plan(
+        post_form(std::string("code=abc&client_id=&client_secret=") + secret),
+        config, 1);
+    expect_error(p, 401, "invalid_client");
+    /* a secret that is a prefix of the right one */
+    p = plan(
+        post_form("code=abc&client_id=seam&client_secret=s3cret"), config, 1);
+    expect_error(p, 401, "invalid_client");
+}
+END_TEST
+
+START_TEST(duplicate_params)
+{
+    oauth_config config = make_config();
+    token_plan p = plan(
+        post_form("grant_type=authorization_code&code=a&code=b" + body_auth),
+        config, 1);
+    expect_error(p, 400, "invalid_request");
+    json body = json::parse(p.answer.body);
+    ck_assert_contains(body.value("error_description", ""), "code");
+
+    p = plan(
+        post_form("code=a" + body_auth + "&client_secret=x"), config, 1);
+    expect_error(p, 400, "invalid_request");
+    p = plan(post_form("code=a%zz" + body_auth), config, 1);
+    expect_error(p, 400, "invalid_request");
+    p = plan(post_form("code=a%00" + body_auth), config, 1);
+    expect_error(p, 400, "invalid_request");
+}
+END_TEST
+
+START_TEST(answer_success)
+{
+    oauth_config config = make_config();
+    temp_store ts;
+    code_record c;
+    c.client_id = "seam";
+    c.redirect_uri = "https://x.integrations.getseam.com/cb";
+    c.user_id = "u_42";
+    c.scope = "devices";
+    auto code = issue_code(ts.get(), c, 1000, 60);
+    ck_assert(code.has_value());
+    redemption_request req;
+    req.code = *code;
+    req.client_id = "seam";
+    req.redirect_uri = c.redirect_uri;
+    req.now = 1001;
+    req.access_token_ttl = config.access_token_ttl;
+    without_refresh_token(req);
+    redemption r = redeem_code(ts.get(), req);
+    ck_assert(r.error == oauth_error::none);
+
+    http_answer a = answer_redemption(r, config);
+    ck_assert_int_eq(a.status, 200);
+    ck_assert_std_eq(a.content_type, "application/json");
+    ck_assert_std_eq(header(a, "Cache-Control").value_or(""), "no-store");
+    ck_assert_std_eq(header(a, "Pragma").value_or(""), "no-cache");
+    ck_assert(!header(a, "WWW-Authenticate"));
+
+    json body = json::parse(a.body, nullptr, false);
+    ck_assert(body.is_object());
+    ck_assert_std_eq(body.value("access_token", ""), r.access_token);
+    ck_assert_uint_eq(r.access_token.size(), 43);
+    ck_assert_std_eq(body.value("token_type", ""), "Bearer");
+    ck_assert(body["expires_in"].is_number_integer());
+    ck_assert_int_eq(body["expires_in"].get<int>(), 3600);
+    ck_assert_std_eq(body.value("user_id", ""), "u_42");
+    ck_assert_std_eq(body.value("scope", ""), "devices");
+    ck_assert(!body.contains("refresh_token"));
+    ck_assert(!body.contains("error"));
+
+    /* no scope: no scope field */
+    c.scope = "";
+    code = issue_code(ts.get(), c, 1000, 60);
+    ck_assert(code.has_value());
+    req.code = *code;
+    r = redeem_code(ts.get(), req);
+    ck_assert(r.error == oauth_error::none);
+    body = json::parse(answer_redemption(r, config).body);
+    ck_assert(!body.contains("scope"));
+    ck_assert_std_eq(body.value("access_token", ""), r.access_token);
+}
+END_TEST
+
+START_TEST(answer_errors)
+{
+    oauth_config config = make_config();
+    redemption r;
+    r.error = oauth_error::invalid_grant;
+    r.description = "authorization code already used";
+    http_answer a = answer_redemption(r, config);
+    ck_assert_int_eq(a.status, 400);
+    json body = json::parse(a.body);
+    ck_assert_std_eq(body.value("error", ""), "invalid_grant");
+    ck_assert_std_eq(body.value("error_description", ""),
+                     "authorization code already used");
+    ck_assert(!body.contains("access_token"));
+    ck_assert_std_eq(header(a, "Cache-Control").value_or(""), "no-store");
+
+    r = redemption{};
+    r.error = oauth_error::temporarily_unavailable;
+    r.store_full = true;
+    a = answer_redemption(r, config);
+    ck_assert_int_eq(a.status, 503);
+
+    /* token_error: no description, no field; a quote is JSON-escaped */
+    a = token_error(oauth_error::invalid_request, "", false, "r");
+    body = json::parse(a.body);
+    ck_assert(!body.contains("error_description"));
+    a = token_error(oauth_error::invalid_request, "a \"b\"", false, "r");
+    body = json::parse(a.body);
+    ck_assert_std_eq(body.value("error_description", ""), "a \"b\"");
+    /* the Basic challenge only with invalid_client and Basic */
+    ck_assert(!header(token_error(oauth_error::invalid_grant, "", true, "r"),
+                      "WWW-Authenticate"));
+    ck_assert_std_eq(header(token_error(oauth_error::invalid_client, "", true,
+                                        "r"),
+                            "WWW-Authenticate")
+                         .value_or(""),
+                     "Basic realm=\"r\"");
+}
+END_TEST
+
+Suite *
+token_endpoint_suite()
+{
+    Suite *s = suite_create("token_endpoint");
+    TCase *tc = tcase_create("plan");
+    tcase_add_test(tc, form_ready);
+    tcase_add_test(tc, get_refused);
+    tcase_add_test(tc, json_body);
+    tcase_add_test(tc, json_refused);
+    tcase_add_test(tc, json_params_direct);
+    tcase_add_test(tc, grant_types);
+    tcase_add_test(tc, duplicate_params);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("client_auth");
+    tcase_add_test(tc, basic_auth);
+    tcase_add_test(tc, basic_and_body_secret);
+    tcase_add_test(tc, basic_wrong_secret);
+    tcase_add_test(tc, basic_malformed);
+    tcase_add_test(tc, body_auth_failures);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("answer");
+    tcase_add_test(tc, answer_success);
+    tcase_add_test(tc, answer_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,107 @@
+#include "helpers.h"
+
+#include <dirent.h>
+#include <ftw.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+std::string
+printable(std::string_view s)
+{
+    std::string out;
+    for (unsigned char c : s) {
+        if (c < 0x20 || c > 0x7e || c == '\\') {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out.append(buf);
+        } else {
+            out.push_back(static_cast<char>(c));
+        }
+    }
+    return out;
+}
+
+static std::string tmp_root;
+
+const std::string &
+unit_tmp_root()
+{
+    return tmp_root;
+}
+
+void
+make_unit_tmp_root()
+{
+    char tmpl[] = "/tmp/seam-unit-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) {
+        std::perror("mkdtemp");
+        std::exit(2);
+    }
+    tmp_root = tmpl;
+}
+
+static int
+remove_entry(const char *path, const struct stat *, int, struct FTW *)
+{
+    return std::remove(path) == 0 ? 0 : -1;
+}
+
+void
+remove_unit_tmp_root()
+{
+    if (!tmp_root.empty()) {
+        nftw(tmp_root.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        tmp_root.clear();
+    }
+}
+
+std::string
+make_temp_dir()
+{
+    std::string base = tmp_root.empty() ? std::string("/tmp") : tmp_root;
+    std::string tmpl = base + "/store-XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    if (mkdtemp(buf.data()) == nullptr) {
+        ck_abort_msg("mkdtemp under %s failed", base.c_str());
+    }
+    return std::string(buf.data());
+}
+
+void
+remove_dir(const std::string &dir)
+{
+    if (DIR *d = opendir(dir.c_str())) {
+        std::vector<std::string> names;
+        while (struct dirent *e = readdir(d)) {
+            std::string name = e->d_name;
+            if (name != "." && name != "..") {
+                names.push_back(dir + "/" + name);
+            }
+        }
+        closedir(d);
+        for (const std::string &n : names) {
+            unlink(n.c_str());
+        }
+    }
+    rmdir(dir.c_str());
+}
+
+temp_store::temp_store() : dir_(make_temp_dir())
+{
+    seam::store_options o;
+    o.path = dir_;
+    o.map_size = 16 << 20;
+    store_ = std::make_unique<seam::store>(o);
+}
+
+temp_store::~temp_store()
+{
+    store_.reset();
+    unlink((dir_ + "/data.mdb").c_str());
+    unlink((dir_ + "/lock.mdb").c_str());
+    rmdir(dir_.c_str());
+}

@@ -1,0 +1,107 @@
+/*
+ * Shared by the unit tests: std::string assertions for Check, and a
+ * throw-away LMDB store.
+ */
+#pragma once
+
+#include "store.h"
+
+#include <check.h>
+/* check.h's deprecated fail() macro breaks <ios> (basic_ios::fail) */
+#undef fail
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+/* `s` with non-printable bytes as \xNN, for failure messages. */
+std::string printable(std::string_view s);
+
+/* Check's ck_assert_str_* keep a `const char *`, which would dangle for a
+ * temporary std::string: compare std::strings instead. */
+#define ck_assert_std_eq(X, Y)                                              \
+    do {                                                                    \
+        const std::string ck_x_(X), ck_y_(Y);                               \
+        ck_assert_msg(ck_x_ == ck_y_, "Assertion '%s == %s' failed: "       \
+                      "\"%s\" != \"%s\"", #X, #Y,                           \
+                      printable(ck_x_).c_str(), printable(ck_y_).c_str());  \
+    } while (0)
+
+#define ck_assert_std_ne(X, Y)                                              \
+    do {                                                                    \
+        const std::string ck_x_(X), ck_y_(Y);                               \
+        ck_assert_msg(ck_x_ != ck_y_, "Assertion '%s != %s' failed: "       \
+                      "both \"%s\"", #X, #Y, printable(ck_x_).c_str());     \
+    } while (0)
+
+/* `haystack` contains `needle`. */
+#define ck_assert_contains(HAYSTACK, NEEDLE)                                \
+    do {                                                                    \
+        const std::string ck_h_(HAYSTACK), ck_n_(NEEDLE);                   \
+        ck_assert_msg(ck_h_.find(ck_n_) != std::string::npos,               \
+                      "\"%s\" does not contain \"%s\"",                     \
+                      printable(ck_h_).c_str(), printable(ck_n_).c_str());  \
+    } while (0)
+
+#define ck_assert_not_contains(HAYSTACK, NEEDLE)                            \
+    do {                                                                    \
+        const std::string ck_h_(HAYSTACK), ck_n_(NEEDLE);                   \
+        ck_assert_msg(ck_h_.find(ck_n_) == std::string::npos,               \
+                      "\"%s\" contains \"%s\"",                             \
+                      printable(ck_h_).c_str(), printable(ck_n_).c_str());  \
+    } while (0)
+
+/* Code redemptions are getting refresh tokens (redemption_request::
+ * refresh_token_ttl, 0 for none); the tests of codes and access tokens
+ * ask for none, whichever version of the request they are built with. */
+template <typename Request>
+auto
+without_refresh_token(Request &r, int) -> decltype(r.refresh_token_ttl = 0,
+                                                   void())
+{
+    r.refresh_token_ttl = 0;
+}
+
+template <typename Request>
+void
+without_refresh_token(Request &, long)
+{
+}
+
+template <typename Request>
+void
+without_refresh_token(Request &r)
+{
+    without_refresh_token(r, 0);
+}
+
+/* The directory main() made for this run (mkdtemp under /tmp); removed
+ * with everything in it when the run ends, so that a failed test (Check
+ * _exit()s a forked test on failure, skipping destructors) leaves nothing
+ * behind. */
+const std::string &unit_tmp_root();
+void make_unit_tmp_root();
+void remove_unit_tmp_root();
+
+/* A fresh directory (mkdtemp) under the run's root. */
+std::string make_temp_dir();
+/* Removes `dir` and the files directly in it. */
+void remove_dir(const std::string &dir);
+
+/* A new LMDB environment (16 MiB map) in its own temporary directory;
+ * the destructor closes it and removes data.mdb, lock.mdb and the
+ * directory. */
+class temp_store {
+public:
+    temp_store();
+    ~temp_store();
+    temp_store(const temp_store &) = delete;
+    temp_store &operator=(const temp_store &) = delete;
+
+    seam::store &get() { return *store_; }
+    const std::string &dir() const { return dir_; }
+
+private:
+    std::string dir_;
+    std::unique_ptr<seam::store> store_;
+};

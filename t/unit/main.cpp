@@ -1,0 +1,36 @@
+/*
+ * The core library's unit tests: every suite in one runner. Run from the
+ * repository root (make unit): the login page suite reads html/.
+ */
+#include "helpers.h"
+#include "suites.h"
+
+#include <cstdlib>
+
+int
+main()
+{
+    make_unit_tmp_root();
+
+    SRunner *sr = srunner_create(form_suite());
+    srunner_add_suite(sr, redirect_policy_suite());
+    srunner_add_suite(sr, authorize_suite());
+    srunner_add_suite(sr, clients_suite());
+    srunner_add_suite(sr, records_suite());
+    srunner_add_suite(sr, store_suite());
+    srunner_add_suite(sr, grants_suite());
+    srunner_add_suite(sr, users_suite());
+    srunner_add_suite(sr, bearer_suite());
+    srunner_add_suite(sr, token_endpoint_suite());
+    srunner_add_suite(sr, oauth_error_suite());
+    srunner_add_suite(sr, crypto_suite());
+    srunner_add_suite(sr, login_page_suite());
+    srunner_add_suite(sr, password_suite());
+
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+
+    remove_unit_tmp_root();
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
