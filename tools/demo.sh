@@ -51,7 +51,8 @@ The OAuth server is running on 127.0.0.1:$port (logs in run/).
   Owner:         $email
   Password:      $password
 
-After signing in, the browser is sent to Seam's redirect_uri with ?code=...
+After signing in and choosing Allow, the browser is sent to Seam's
+redirect_uri with ?code=...
 (the page will not load: that host is Seam's). Copy the code, then:
 
   curl -s http://127.0.0.1:$port/oauth/token -d code=CODE -d client_id=seam -d client_secret=seamsecret
