@@ -72,53 +72,19 @@ header(const http_answer &a, std::string_view name)
     return std::nullopt;
 }
 
-/*
- * The endpoint under test, in one place. Its interface is growing (refresh
- * tokens: plan_token_request takes a rotation key, token_plan says which
- * store work follows instead of a bool), so these two helpers accept
- * either shape; nothing else in this file depends on it.
- */
-template <typename... A>
-auto
-call_plan(int, const A &...a)
-    -> decltype(plan_token_request(a..., std::string_view()))
-{
-    static const std::string rotation_key(32, 'r');
-    return plan_token_request(a..., std::string_view(rotation_key));
-}
-
-template <typename... A>
-auto
-call_plan(long, const A &...a) -> decltype(plan_token_request(a...))
-{
-    return plan_token_request(a...);
-}
-
+/* The endpoint under test, in one place. */
 token_plan
 plan(const token_request &r, const oauth_config &config, uint64_t now)
 {
-    return call_plan(0, r, config, now);
+    static const std::string rotation_key(32, 'r');
+    return plan_token_request(r, config, now, rotation_key);
 }
 
 /* The plan goes on to redeem a code. */
-template <typename Plan>
-auto
-plan_redeems(const Plan &p, int) -> decltype(p.ready, bool())
-{
-    return p.ready;
-}
-
-template <typename Plan>
-auto
-plan_redeems(const Plan &p, long) -> decltype(p.work, bool())
-{
-    return p.work == decltype(p.work)::redeem;
-}
-
 bool
 ready(const token_plan &p)
 {
-    return plan_redeems(p, 0);
+    return p.work == token_work::redeem;
 }
 
 /* An error answer: status, the JSON error code, no-store. */
@@ -312,33 +278,27 @@ START_TEST(grant_types)
 {
     oauth_config config = make_config();
     /* no grant_type, with a code: authorization_code (Seam's guide) */
-    token_plan p = plan(post_form("code=abc" + body_auth),
-                                      config, 1);
+    token_plan p = plan(post_form("code=abc" + body_auth), config, 1);
     ck_assert(ready(p));
     ck_assert_std_eq(p.redeem.code, "abc");
     /* no grant_type and no code */
-    expect_error(plan(post_form(body_auth.substr(1)), config,
-                                    1),
-                 400, "invalid_request");
+    expect_error(plan(post_form(body_auth.substr(1)), config, 1), 400,
+                 "invalid_request");
     /* ROPC and unknown */
-    expect_error(plan(
-                     post_form("grant_type=password&username=a&password=b"
-                               + body_auth),
-                     config, 1),
+    expect_error(plan(post_form("grant_type=password&username=a&password=b"
+                                + body_auth),
+                      config, 1),
                  400, "unsupported_grant_type");
-    expect_error(plan(
-                     post_form("grant_type=foo&code=abc" + body_auth),
-                     config, 1),
+    expect_error(plan(post_form("grant_type=foo&code=abc" + body_auth),
+                      config, 1),
                  400, "unsupported_grant_type");
     /* RFC 6749 §3.1: an empty grant_type counts as omitted */
-    ck_assert(ready(plan(post_form("grant_type=&code=abc"
-                                           + body_auth),
-                                 config, 1)));
+    ck_assert(ready(plan(post_form("grant_type=&code=abc" + body_auth),
+                         config, 1)));
     /* an empty code */
-    expect_error(plan(
-                     post_form("grant_type=authorization_code&code="
-                               + body_auth),
-                     config, 1),
+    expect_error(plan(post_form("grant_type=authorization_code&code="
+                                + body_auth),
+                      config, 1),
                  400, "invalid_request");
 }
 END_TEST
@@ -372,8 +332,7 @@ START_TEST(basic_auth)
 
     /* RFC 6749 §2.3.1: form-encoded before Basic: "other%3Aid" is the
      * client "other:id" */
-    p = plan(post_form("code=abc", basic("other%3Aid", "x")),
-                           config, 1);
+    p = plan(post_form("code=abc", basic("other%3Aid", "x")), config, 1);
     ck_assert(ready(p));
     ck_assert_std_eq(p.redeem.client_id, "other:id");
 }
@@ -404,19 +363,16 @@ START_TEST(basic_wrong_secret)
                      "Basic realm=\"seam-oauth\"");
 
     /* unknown client: the same answer */
-    p = plan(post_form("code=abc", basic("nobody", secret)),
-                           config, 1);
+    p = plan(post_form("code=abc", basic("nobody", secret)), config, 1);
     expect_error(p, 401, "invalid_client");
     ck_assert(header(p.answer, "WWW-Authenticate").has_value());
 
     /* the secret of another client */
-    p = plan(post_form("code=abc", basic("seam", "x")), config,
-                           1);
+    p = plan(post_form("code=abc", basic("seam", "x")), config, 1);
     expect_error(p, 401, "invalid_client");
 
     /* empty secret */
-    p = plan(post_form("code=abc", basic("seam", "")), config,
-                           1);
+    p = plan(post_form("code=abc", basic("seam", "")), config, 1);
     expect_error(p, 401, "invalid_client");
 }
 END_TEST
@@ -439,8 +395,7 @@ START_TEST(basic_malformed)
         huge,
     };
     for (const std::string &h : bad) {
-        token_plan p = plan(post_form("code=abc", h), config,
-                                          1);
+        token_plan p = plan(post_form("code=abc", h), config, 1);
         ck_assert_msg(!ready(p), "accepted: %s", h.c_str());
         ck_assert_msg(p.answer.status == 401, "status %d for %s",
                       p.answer.status, h.c_str());

@@ -51,28 +51,14 @@ std::string printable(std::string_view s);
                       printable(ck_h_).c_str(), printable(ck_n_).c_str());  \
     } while (0)
 
-/* Code redemptions are getting refresh tokens (redemption_request::
- * refresh_token_ttl, 0 for none); the tests of codes and access tokens
- * ask for none, whichever version of the request they are built with. */
-template <typename Request>
-auto
-without_refresh_token(Request &r, int) -> decltype(r.refresh_token_ttl = 0,
-                                                   void())
-{
-    r.refresh_token_ttl = 0;
-}
-
-template <typename Request>
-void
-without_refresh_token(Request &, long)
-{
-}
-
+/* The tests of codes and access tokens ask for no refresh token
+ * (redemption_request::refresh_token_ttl 0), so that a grant lives
+ * exactly as long as its access tokens. */
 template <typename Request>
 void
 without_refresh_token(Request &r)
 {
-    without_refresh_token(r, 0);
+    r.refresh_token_ttl = 0;
 }
 
 /* The directory main() made for this run (mkdtemp under /tmp); removed
