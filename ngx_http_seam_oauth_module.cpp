@@ -26,6 +26,7 @@ extern "C" {
 #include "metadata.h"
 #include "password.h"
 #include "store.h"
+#include "throttle.h"
 #include "token_endpoint.h"
 #include "users.h"
 
@@ -58,6 +59,11 @@ typedef struct {
     time_t                      refresh_token_ttl;
     time_t                      refresh_grace;
     time_t                      session_ttl;
+    ngx_int_t                   throttle_account;
+    ngx_int_t                   throttle_ip;
+    ngx_int_t                   throttle_client;
+    time_t                      throttle_window;
+    time_t                      throttle_max_lockout;
     ngx_str_t                   realm;
     ngx_str_t                   issuer;
     ngx_str_t                   authorize_path;
@@ -106,6 +112,8 @@ struct ngx_http_seam_oauth_job {
     std::string                 code;
     std::string                 user_id;
     std::string                 session;       /* a new session cookie */
+    std::string                 ip;
+    uint64_t                    retry_after = 0;   /* throttled */
     bool                        signed_in = false;
     bool                        store_full = false;
     std::string                 client_id;
@@ -154,7 +162,7 @@ static ngx_int_t ngx_http_seam_oauth_token_done(ngx_http_request_t *r,
     ngx_http_seam_oauth_job *job);
 static ngx_int_t ngx_http_seam_oauth_revoke_handler(ngx_http_request_t *r);
 static void ngx_http_seam_oauth_revoke_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_seam_oauth_revoke_done(ngx_http_request_t *r,
+static ngx_int_t ngx_http_seam_oauth_answer_done(ngx_http_request_t *r,
     ngx_http_seam_oauth_job *job);
 static ngx_int_t ngx_http_seam_oauth_introspect_handler(
     ngx_http_request_t *r);
@@ -226,6 +234,41 @@ static ngx_command_t  ngx_http_seam_oauth_commands[] = {
       ngx_conf_set_sec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_seam_oauth_main_conf_t, session_ttl),
+      NULL },
+
+    { ngx_string("seam_oauth_throttle_account"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, throttle_account),
+      NULL },
+
+    { ngx_string("seam_oauth_throttle_ip"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, throttle_ip),
+      NULL },
+
+    { ngx_string("seam_oauth_throttle_client"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, throttle_client),
+      NULL },
+
+    { ngx_string("seam_oauth_throttle_window"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, throttle_window),
+      NULL },
+
+    { ngx_string("seam_oauth_throttle_max_lockout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, throttle_max_lockout),
       NULL },
 
     { ngx_string("seam_oauth_issuer"),
@@ -503,6 +546,11 @@ ngx_http_seam_oauth_create_main_conf(ngx_conf_t *cf)
     smcf->refresh_token_ttl = NGX_CONF_UNSET;
     smcf->refresh_grace = NGX_CONF_UNSET;
     smcf->session_ttl = NGX_CONF_UNSET;
+    smcf->throttle_account = NGX_CONF_UNSET;
+    smcf->throttle_ip = NGX_CONF_UNSET;
+    smcf->throttle_client = NGX_CONF_UNSET;
+    smcf->throttle_window = NGX_CONF_UNSET;
+    smcf->throttle_max_lockout = NGX_CONF_UNSET;
     smcf->denial_index = NGX_ERROR;
 
     smcf->oauth = ngx_http_seam_oauth_pool_new<seam::oauth_config>(cf->pool);
@@ -585,6 +633,11 @@ ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(smcf->refresh_token_ttl, 30 * 86400);
     ngx_conf_init_value(smcf->refresh_grace, 60);
     ngx_conf_init_value(smcf->session_ttl, 300);
+    ngx_conf_init_value(smcf->throttle_account, 5);
+    ngx_conf_init_value(smcf->throttle_ip, 20);
+    ngx_conf_init_value(smcf->throttle_client, 10);
+    ngx_conf_init_value(smcf->throttle_window, 900);
+    ngx_conf_init_value(smcf->throttle_max_lockout, 900);
 
     if (smcf->realm.len == 0) {
         ngx_str_set(&smcf->realm, "seam-oauth");
@@ -620,6 +673,25 @@ ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
     smcf->oauth->refresh_token_ttl = smcf->refresh_token_ttl;
     smcf->oauth->refresh_grace = smcf->refresh_grace;
     smcf->oauth->session_ttl = smcf->session_ttl;
+
+    if (smcf->throttle_account < 1 || smcf->throttle_ip < 1
+        || smcf->throttle_client < 1 || smcf->throttle_window < 1
+        || smcf->throttle_max_lockout < 1)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "seam_oauth_throttle_* values must be positive");
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    smcf->oauth->account_throttle = {(uint32_t) smcf->throttle_account,
+                                     (uint64_t) smcf->throttle_window,
+                                     (uint64_t) smcf->throttle_max_lockout};
+    smcf->oauth->ip_throttle = {(uint32_t) smcf->throttle_ip,
+                                (uint64_t) smcf->throttle_window,
+                                (uint64_t) smcf->throttle_max_lockout};
+    smcf->oauth->client_throttle = {(uint32_t) smcf->throttle_client,
+                                    (uint64_t) smcf->throttle_window,
+                                    (uint64_t) smcf->throttle_max_lockout};
     smcf->oauth->realm.assign((char *) smcf->realm.data, smcf->realm.len);
 
     smcf->login_page = ngx_http_seam_oauth_load_template(cf,
@@ -1563,7 +1635,7 @@ static ngx_int_t
 ngx_http_seam_oauth_form_page(ngx_http_request_t *r,
     const seam::page_template &page, const seam::authorization_request &req,
     std::map<std::string, std::string> values,
-    const std::string &session_cookie)
+    const std::string &session_cookie, uint64_t retry_after = 0)
 {
     seam::http_answer                 a;
     std::string                       nonce;
@@ -1602,6 +1674,11 @@ ngx_http_seam_oauth_form_page(ngx_http_request_t *r,
 
     ngx_http_seam_oauth_page_headers(a);
 
+    if (retry_after) {
+        a.status = 429;
+        a.headers.emplace_back("Retry-After", std::to_string(retry_after));
+    }
+
     a.headers.emplace_back("Set-Cookie",
         ngx_http_seam_oauth_set_cookie(r,
             &ngx_http_seam_oauth_csrf_cookie_name, nonce,
@@ -1628,6 +1705,24 @@ ngx_http_seam_oauth_login_page(ngx_http_request_t *r,
     return ngx_http_seam_oauth_form_page(r, *smcf->login_page, req,
                                          {{"email", email}, {"error", error}},
                                          "");
+}
+
+
+/* RFC 6585 §4: 429 with Retry-After; the same page whether or not the
+ * e-mail exists. */
+static ngx_int_t
+ngx_http_seam_oauth_throttled_page(ngx_http_request_t *r,
+    const seam::authorization_request &req, uint64_t retry_after)
+{
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
+
+    return ngx_http_seam_oauth_form_page(r, *smcf->login_page, req,
+               {{"error", "Too many failed sign-ins. Try again in "
+                          + std::to_string(retry_after) + " seconds."}},
+               "", retry_after);
 }
 
 
@@ -1833,18 +1928,37 @@ ngx_http_seam_oauth_same_origin(ngx_http_request_t *r, std::string_view origin)
  * session and, without consent to ask for, the code. */
 static void
 ngx_http_seam_oauth_job_sign_in(ngx_http_seam_oauth_job *job,
-    seam::store *store, uint64_t now, uint64_t code_ttl, uint64_t session_ttl)
+    seam::store *store, const seam::oauth_config *config, uint64_t now)
 {
+    /* unknown e-mails are counted alike: nothing tells which exist */
+    std::string  account = seam::throttle_key("account",
+                               seam::normalize_email(job->email));
+    std::string  ip = seam::throttle_key("ip", job->ip);
+
+    job->retry_after = std::max(
+        seam::throttle_wait_threaded(*store, account, now),
+        seam::throttle_wait_threaded(*store, ip, now));
+
+    if (job->retry_after) {
+        return;
+    }
+
     auto user = seam::find_user_threaded(*store, job->email);
+    bool ok = user ? seam::verify_password(job->password,
+                                           user->password_hash)
+                   : (seam::verify_password_decoy(job->password), false);
 
-    if (!user) {
-        seam::verify_password_decoy(job->password);
+    if (!ok) {
+        seam::throttle_failure(*store, account, config->account_throttle,
+                               now);
+        seam::throttle_failure(*store, ip, config->ip_throttle, now);
         return;
     }
 
-    if (!seam::verify_password(job->password, user->password_hash)) {
-        return;
-    }
+    seam::throttle_reset(*store, account);
+
+    uint64_t  session_ttl = config->session_ttl;
+    uint64_t  code_ttl = config->code_ttl;
 
     job->signed_in = true;
     job->user_id = user->user_id;
@@ -2008,16 +2122,16 @@ ngx_http_seam_oauth_login_body(ngx_http_request_t *r)
         job->authz = req;
         job->email = std::move(email);
         job->password = std::move(password);
+        job->ip = std::string(ngx_http_seam_oauth_view(
+                                  r->connection->addr_text));
         job->done = ngx_http_seam_oauth_authorize_done;
 
-        seam::store  *store = ngx_http_seam_oauth_store;
-        uint64_t      now = ngx_time();
-        uint64_t      code_ttl = smcf->oauth->code_ttl;
-        uint64_t      session_ttl = smcf->oauth->session_ttl;
+        seam::store               *store = ngx_http_seam_oauth_store;
+        const seam::oauth_config  *config = smcf->oauth;
+        uint64_t                   now = ngx_time();
 
-        job->work = [job, store, now, code_ttl, session_ttl]() {
-            ngx_http_seam_oauth_job_sign_in(job, store, now, code_ttl,
-                                            session_ttl);
+        job->work = [job, store, config, now]() {
+            ngx_http_seam_oauth_job_sign_in(job, store, config, now);
         };
 
         if (ngx_http_seam_oauth_post_job(r, job) != NGX_OK) {
@@ -2045,6 +2159,15 @@ ngx_http_seam_oauth_authorize_done(ngx_http_request_t *r,
         return ngx_http_seam_oauth_error_page(r,
                    NGX_HTTP_SERVICE_UNAVAILABLE,
                    "Sign-in is temporarily unavailable. Try again later.");
+    }
+
+    if (job->retry_after) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "seam_oauth: sign-in throttled for %uL s after "
+                      "repeated failures", job->retry_after);
+
+        return ngx_http_seam_oauth_throttled_page(r, job->authz,
+                                                  job->retry_after);
     }
 
     if (!job->signed_in) {
@@ -2187,8 +2310,64 @@ ngx_http_seam_oauth_token_body(ngx_http_request_t *r)
                                      ngx_time(),
                                      *ngx_http_seam_oauth_csrf_key);
 
+        /* failed client authentications, per client id and address */
+        std::string  throttle;
+
+        if (!plan.attempted_client.empty()) {
+            throttle = seam::throttle_key("client", plan.attempted_client
+                           + '\0' + std::string(ngx_http_seam_oauth_view(
+                                                 r->connection->addr_text)));
+
+            uint64_t  wait = seam::throttle_wait(*ngx_http_seam_oauth_store,
+                                                 throttle, ngx_time());
+            if (wait) {
+                seam::http_answer  a = seam::token_error(
+                    seam::oauth_error::invalid_client,
+                    "too many failed client authentications",
+                    false, smcf->oauth->realm);
+
+                a.status = 429;
+                a.headers.emplace_back("Retry-After", std::to_string(wait));
+                ngx_http_seam_oauth_client_answer(r, a);
+                return;
+            }
+        }
+
         if (plan.work == seam::token_work::none) {
-            ngx_http_seam_oauth_client_answer(r, plan.answer);
+            if (plan.answer.status != NGX_HTTP_UNAUTHORIZED
+                || throttle.empty())
+            {
+                ngx_http_seam_oauth_client_answer(r, plan.answer);
+                return;
+            }
+
+            /* count the failure (a durable write), then answer */
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "seam_oauth: client authentication failed");
+
+            job = ngx_http_seam_oauth_job_new(r);
+            if (job == NULL) {
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                return;
+            }
+
+            job->answer = std::move(plan.answer);
+            job->done = ngx_http_seam_oauth_answer_done;
+
+            seam::store               *store = ngx_http_seam_oauth_store;
+            const seam::oauth_config  *config = smcf->oauth;
+            uint64_t                   now = ngx_time();
+
+            job->work = [store, config, now, key = std::move(throttle)]() {
+                seam::throttle_failure(*store, key, config->client_throttle,
+                                       now);
+            };
+
+            if (ngx_http_seam_oauth_post_job(r, job) != NGX_OK) {
+                ngx_http_finalize_request(r, ngx_http_seam_oauth_send(r,
+                                                 job->answer));
+            }
+
             return;
         }
 
@@ -2295,7 +2474,7 @@ ngx_http_seam_oauth_revoke_body(ngx_http_request_t *r)
             return;
         }
 
-        job->done = ngx_http_seam_oauth_revoke_done;
+        job->done = ngx_http_seam_oauth_answer_done;
         job->answer = std::move(plan.answer);
 
         seam::store  *store = ngx_http_seam_oauth_store;
@@ -2318,7 +2497,7 @@ ngx_http_seam_oauth_revoke_body(ngx_http_request_t *r)
 
 
 static ngx_int_t
-ngx_http_seam_oauth_revoke_done(ngx_http_request_t *r,
+ngx_http_seam_oauth_answer_done(ngx_http_request_t *r,
     ngx_http_seam_oauth_job *job)
 {
     return ngx_http_seam_oauth_send(r, job->answer);

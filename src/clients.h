@@ -5,6 +5,7 @@
 #pragma once
 
 #include "redirect_policy.h"
+#include "throttle.h"
 
 #include <cstdint>
 #include <map>
@@ -46,6 +47,9 @@ struct oauth_config {
     uint64_t refresh_grace = 60;
     uint64_t session_ttl = 300;
     uint64_t login_form_ttl = 900;    /* how long a login form stays valid */
+    throttle_policy account_throttle{5, 900, 900};
+    throttle_policy ip_throttle{20, 900, 900};
+    throttle_policy client_throttle{10, 900, 900};
     std::string realm = "seam-oauth";
     /* what each scope means, in words for the consent page */
     std::map<std::string, std::string> scope_descriptions;

@@ -1,6 +1,7 @@
 #include "grants.h"
 #include "clients.h"
 #include "crypto.h"
+#include "throttle.h"
 
 #include <algorithm>
 
@@ -556,6 +557,10 @@ sweep_expired(store &s, uint64_t now, size_t batch)
         auto session = decode_session(v);
         return session && session->expires_at <= now;
     };
+    /* a day covers any sensible throttle window */
+    auto throttle_done = [now](std::string_view v) {
+        return throttle_expired(v, now, 86400);
+    };
     auto grant_dead = [now](std::string_view v) {
         auto g = decode_grant(v);
         return g && !grant_alive(*g, now);
@@ -570,6 +575,7 @@ sweep_expired(store &s, uint64_t now, size_t batch)
         {table::tokens, token_expired, &counts.tokens},
         {table::refresh, refresh_expired, &counts.tokens},
         {table::sessions, session_expired, &counts.sessions},
+        {table::throttle, throttle_done, &counts.throttles},
         {table::grants, grant_dead, &counts.grants},
     };
 

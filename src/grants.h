@@ -121,6 +121,7 @@ struct sweep_counts {
     size_t tokens = 0;
     size_t grants = 0;
     size_t sessions = 0;
+    size_t throttles = 0;
 };
 
 /* Deletes expired codes, tombstones, tokens and sessions, and grants left

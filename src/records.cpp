@@ -179,6 +179,17 @@ encode(const session_record &r)
     return w.take();
 }
 
+std::string
+encode(const throttle_record &r)
+{
+    writer w(record_kind::throttle);
+    w.u64(r.window_start);
+    w.u64(r.failures);
+    w.u64(r.locked_until);
+    w.u64(r.last_lockout);
+    return w.take();
+}
+
 std::optional<record_kind>
 kind_of(std::string_view value)
 {
@@ -188,7 +199,7 @@ kind_of(std::string_view value)
     }
     uint8_t k = static_cast<uint8_t>(value[0]);
     if (k < static_cast<uint8_t>(record_kind::code)
-        || k > static_cast<uint8_t>(record_kind::session))
+        || k > static_cast<uint8_t>(record_kind::throttle))
     {
         return std::nullopt;
     }
@@ -300,6 +311,25 @@ decode_session(std::string_view value)
     r.user_id = rd.str();
     r.email = rd.str();
     r.auth_time = rd.u64();
+    if (!rd.complete()) {
+        return std::nullopt;
+    }
+    return r;
+}
+
+}  // namespace seam
+
+namespace seam {
+
+std::optional<throttle_record>
+decode_throttle(std::string_view value)
+{
+    reader rd(value, record_kind::throttle);
+    throttle_record r;
+    r.window_start = rd.u64();
+    r.failures = rd.u64();
+    r.locked_until = rd.u64();
+    r.last_lockout = rd.u64();
     if (!rd.complete()) {
         return std::nullopt;
     }

@@ -22,6 +22,7 @@ enum class record_kind : uint8_t {
     user = 5,
     refresh_token = 6,
     session = 7,
+    throttle = 8,
 };
 
 /* An authorization code waiting for redemption (keyed by its SHA-256). */
@@ -68,6 +69,14 @@ struct refresh_token_record {
     uint64_t rotated_at = 0;
 };
 
+/* Failures counted for one throttle key. */
+struct throttle_record {
+    uint64_t window_start = 0;
+    uint64_t failures = 0;
+    uint64_t locked_until = 0;
+    uint64_t last_lockout = 0;
+};
+
 /* A recent sign-in, so that a second authorization may skip the password
  * (keyed by the SHA-256 of the session cookie). */
 struct session_record {
@@ -98,6 +107,7 @@ std::string encode(const grant_record &r);
 std::string encode(const access_token_record &r);
 std::string encode(const user_record &r);
 std::string encode(const refresh_token_record &r);
+std::string encode(const struct throttle_record &r);
 std::string encode(const session_record &r);
 
 /* The kind of a stored value, or nullopt when it is not one of ours. */
@@ -110,5 +120,6 @@ std::optional<access_token_record> decode_access_token(std::string_view v);
 std::optional<user_record> decode_user(std::string_view value);
 std::optional<refresh_token_record> decode_refresh_token(std::string_view v);
 std::optional<session_record> decode_session(std::string_view value);
+std::optional<throttle_record> decode_throttle(std::string_view value);
 
 }  // namespace seam

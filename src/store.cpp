@@ -12,7 +12,8 @@
 namespace seam {
 
 static const char *table_names[table_count] = {
-    "meta", "users", "codes", "tokens", "grants", "refresh", "sessions"};
+    "meta", "users", "codes", "tokens", "grants", "refresh", "sessions",
+    "throttle"};
 
 std::string
 store_message(std::string_view doing, int rc)

@@ -20,8 +20,10 @@ struct MDB_txn;
 
 namespace seam {
 
-enum class table { meta, users, codes, tokens, grants, refresh, sessions };
-constexpr int table_count = 7;
+enum class table {
+    meta, users, codes, tokens, grants, refresh, sessions, throttle
+};
+constexpr int table_count = 8;
 
 class store_error : public std::runtime_error {
 public:

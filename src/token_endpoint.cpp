@@ -187,6 +187,7 @@ authenticate_client(const token_request &req, const oauth_config &config,
                         "client authentication is missing");
         }
     }
+    a.attempted_client = client_id;
     const client_config *client = config.find(client_id);
     if (client == nullptr
         || !constant_time_equal(sha256(secret), client->secret_hash))
@@ -204,6 +205,7 @@ plan_token_request(const token_request &req, const oauth_config &config,
 {
     token_plan plan;
     authenticated a = authenticate_client(req, config, "the token endpoint");
+    plan.attempted_client = a.attempted_client;
     if (a.error) {
         plan.answer = std::move(*a.error);
         return plan;

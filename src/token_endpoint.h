@@ -40,6 +40,7 @@ struct authenticated {
     params p;
     bool basic = false;
     std::optional<http_answer> error;
+    std::string attempted_client;  /* the client_id given, even when wrong */
 };
 
 authenticated authenticate_client(const token_request &req,
@@ -52,6 +53,7 @@ struct token_plan {
     /* none: `answer` is the error to send; otherwise the store work */
     token_work work = token_work::none;
     http_answer answer;
+    std::string attempted_client;  /* for throttling failed authentication */
     redemption_request redeem;
     refresh_request refresh;
 };

@@ -50,13 +50,17 @@ qr{"><script>}
 !Location
 --- response_body_like: too long
 
-=== TEST 4: row 13: unknown client_id
+=== TEST 4: row 13: unknown client_id; rows 8, 21: the error page is not framable and sends no referrer
 --- request
 GET /authorize?client_id=mallory&response_type=code&redirect_uri=https%3A%2F%2Fintegrations.getseam.com%2Fcb
 --- error_code: 400
 --- response_headers
 !Location
 X-Frame-Options: DENY
+Referrer-Policy: no-referrer
+Cache-Control: no-store
+--- response_headers_like
+Content-Security-Policy: frame-ancestors 'none'
 --- response_body_like: not registered
 
 === TEST 5: row 13: client_id with a NUL byte

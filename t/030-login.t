@@ -5,7 +5,7 @@ use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
-plan tests => 41;
+plan tests => 43;
 
 my $n = start_nginx(http_config => http_config(), config => server_config(),
                     workers => 2, users => ["$OWNER $PASSWORD", "other\@example.com another-password"]);
@@ -65,6 +65,8 @@ my $forged = $post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'h
 is($forged->{status}, 403, 'row 19: cross-site Origin: 403');
 ok(!defined $forged->{header}->('location'), 'row 19: no redirect');
 is($forged->{header}->('x-frame-options'), 'DENY', 'row 21: the 403 page is not framable');
+like($forged->{header}->('content-security-policy'), qr/frame-ancestors 'none'/, 'row 21: and has CSP frame-ancestors');
+is($forged->{header}->('referrer-policy'), 'no-referrer', 'row 8: the 403 page sends no referrer');
 is($post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'null' ])->{status}, 403,
    'row 19: Origin null: 403');
 is($post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'http://localhost.evil.example' ])->{status}, 403,

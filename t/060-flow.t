@@ -5,7 +5,7 @@ use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
-plan tests => 46;
+plan tests => 47;
 
 my $n = start_nginx(
     http_config => http_config(extra => "seam_oauth_token_ttl 3s;\nseam_oauth_sweep_interval 1s;"),
@@ -23,6 +23,11 @@ is($tok->{status}, 200, 'code exchanged');
 my $at = $tok->{json}{access_token};
 is(api_call($n, $at)->{status}, 200, 'device API with the token: 200');
 is(api_call($n, undef)->{status}, 401, 'device API without it: 401');
+
+# no secret, password, code or token in the error log above debug
+my $log = $n->error_log;
+is(scalar(grep { index($log, $_) >= 0 } $q->{code}, $at, $tok->{json}{refresh_token}, $PASSWORD, 'seamsecret'),
+   0, 'no code, token, password or client secret in error.log');
 
 # every worker accepts every token: many connections land on both workers
 my @calls = Test::Nginx::Seam::http_parallel($n, [ map { [ 'GET', '/intercoms', headers => [ Authorization => "Bearer $at" ] ] } 1 .. 20 ]);
