@@ -117,6 +117,8 @@ struct ngx_http_seam_oauth_job {
     bool                        signed_in = false;
     bool                        store_full = false;
     std::string                 client_id;
+    ngx_http_request_t         *request = nullptr;
+    seam::redemption_request    redeem;       /* waiting for a group commit */
     seam::redemption            redeemed;
     seam::http_answer           answer;
 };
@@ -136,6 +138,8 @@ static char *ngx_http_seam_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_http_seam_oauth_init_process(ngx_cycle_t *cycle);
+static void ngx_http_seam_oauth_batch_run(void *data, ngx_log_t *log);
+static void ngx_http_seam_oauth_batch_done(ngx_event_t *ev);
 static void ngx_http_seam_oauth_exit_process(ngx_cycle_t *cycle);
 
 static char *ngx_http_seam_oauth_store_directive(ngx_conf_t *cf,
@@ -182,6 +186,22 @@ static ngx_int_t ngx_http_seam_oauth_denial_variable(ngx_http_request_t *r,
 static seam::store  *ngx_http_seam_oauth_store;
 static std::string  *ngx_http_seam_oauth_csrf_key;
 static ngx_event_t   ngx_http_seam_oauth_sweep_event;
+
+
+/* Group commit: redemptions that arrive while one batch is being committed
+ * wait in the queue and go together in the next write transaction, so
+ * one fsync serves them all. One batch in flight per worker. */
+struct ngx_http_seam_oauth_batch {
+    std::vector<ngx_http_seam_oauth_job *>  jobs;
+    std::vector<seam::redemption_request>   requests;
+    std::vector<seam::redemption>           results;
+    std::string                             failure;
+};
+
+static std::vector<ngx_http_seam_oauth_job *>
+                            *ngx_http_seam_oauth_redeem_queue;
+static ngx_http_seam_oauth_batch  *ngx_http_seam_oauth_batch_in_flight;
+static ngx_thread_task_t  *ngx_http_seam_oauth_batch_task;
 static ngx_thread_task_t  *ngx_http_seam_oauth_sweep_task;
 
 
@@ -758,10 +778,12 @@ ngx_http_seam_oauth_store_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         s.data = value[2].data + 9;
         s.len = value[2].len - 9;
 
-        smcf->map_size = ngx_parse_size(&s);
-        if (smcf->map_size == (size_t) NGX_ERROR
-            || smcf->map_size < 64 * 1024)
-        {
+        /* ngx_parse_offset, unlike ngx_parse_size, knows "g" */
+        off_t  size = ngx_parse_offset(&s);
+
+        smcf->map_size = (size_t) size;
+
+        if (size == NGX_ERROR || smcf->map_size < 64 * 1024) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid map_size \"%V\"", &s);
             return static_cast<char *>(NGX_CONF_ERROR);
@@ -1139,6 +1161,20 @@ ngx_http_seam_oauth_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    ngx_http_seam_oauth_redeem_queue =
+        new std::vector<ngx_http_seam_oauth_job *>();
+
+    ngx_http_seam_oauth_batch_task = ngx_thread_task_alloc(cycle->pool,
+                                         sizeof(ngx_http_seam_oauth_batch *));
+    if (ngx_http_seam_oauth_batch_task == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_seam_oauth_batch_task->handler = ngx_http_seam_oauth_batch_run;
+    ngx_http_seam_oauth_batch_task->event.handler =
+        ngx_http_seam_oauth_batch_done;
+    ngx_http_seam_oauth_batch_task->event.log = cycle->log;
+
     /* one worker sweeps expired records for all */
     if (ngx_worker != 0 || ngx_process != NGX_PROCESS_WORKER) {
         return NGX_OK;
@@ -1175,6 +1211,9 @@ ngx_http_seam_oauth_exit_process(ngx_cycle_t *cycle)
 
     delete ngx_http_seam_oauth_csrf_key;
     ngx_http_seam_oauth_csrf_key = NULL;
+
+    delete ngx_http_seam_oauth_redeem_queue;
+    ngx_http_seam_oauth_redeem_queue = NULL;
 }
 
 
@@ -1569,6 +1608,131 @@ ngx_http_seam_oauth_post_job(ngx_http_request_t *r,
     r->aio = 1;
 
     return NGX_OK;
+}
+
+
+/* group commit of redemptions */
+
+
+static void
+ngx_http_seam_oauth_batch_run(void *data, ngx_log_t *log)
+{
+    ngx_http_seam_oauth_batch  *batch =
+        *static_cast<ngx_http_seam_oauth_batch **>(data);
+
+    try {
+        batch->results = seam::redeem_codes(*ngx_http_seam_oauth_store,
+                                            batch->requests);
+
+    } catch (const std::exception &e) {
+        batch->failure = e.what();
+    }
+}
+
+
+static void ngx_http_seam_oauth_batch_start(ngx_log_t *log);
+
+
+static void
+ngx_http_seam_oauth_batch_done(ngx_event_t *ev)
+{
+    size_t                       i;
+    ngx_int_t                    rc;
+    ngx_connection_t            *c;
+    ngx_http_request_t          *r;
+    ngx_http_seam_oauth_job     *job;
+    ngx_http_seam_oauth_batch   *batch;
+
+    batch = ngx_http_seam_oauth_batch_in_flight;
+    ngx_http_seam_oauth_batch_in_flight = NULL;
+
+    for (i = 0; i < batch->jobs.size(); i++) {
+        job = batch->jobs[i];
+        r = job->request;
+        c = r->connection;
+
+        ngx_http_set_log_request(c->log, r);
+
+        r->main->blocked--;
+        r->aio = 0;
+
+        if (!batch->failure.empty()) {
+            ngx_log_error(NGX_LOG_ERR, c->log, 0, "seam_oauth: %s",
+                          batch->failure.c_str());
+            rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+        } else {
+            try {
+                job->redeemed = std::move(batch->results[i]);
+                rc = ngx_http_seam_oauth_token_done(r, job);
+
+            } catch (const std::exception &e) {
+                ngx_log_error(NGX_LOG_ERR, c->log, 0, "seam_oauth: %s",
+                              e.what());
+                rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+
+        /* the request, and the job in its pool, may be gone after this */
+        ngx_http_finalize_request(r, rc);
+        ngx_http_run_posted_requests(c);
+    }
+
+    delete batch;
+
+    if (!ngx_http_seam_oauth_redeem_queue->empty()) {
+        ngx_http_seam_oauth_batch_start(ev->log);
+    }
+}
+
+
+/* Sends the waiting redemptions to the thread pool as one batch. */
+static void
+ngx_http_seam_oauth_batch_start(ngx_log_t *log)
+{
+    ngx_thread_task_t                *task = ngx_http_seam_oauth_batch_task;
+    ngx_http_seam_oauth_batch        *batch;
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
+               ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                                   ngx_http_seam_oauth_module));
+
+    batch = new ngx_http_seam_oauth_batch();
+    batch->jobs.swap(*ngx_http_seam_oauth_redeem_queue);
+
+    for (ngx_http_seam_oauth_job *job : batch->jobs) {
+        batch->requests.push_back(job->redeem);
+    }
+
+    *static_cast<ngx_http_seam_oauth_batch **>(task->ctx) = batch;
+    ngx_http_seam_oauth_batch_in_flight = batch;
+
+    if (ngx_thread_task_post(smcf->thread_pool, task) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "seam_oauth: cannot post a task to thread pool \"%V\"",
+                      &smcf->thread_pool_name);
+        batch->failure = "the thread pool refused the task";
+        ngx_http_seam_oauth_batch_done(&task->event);
+    }
+}
+
+
+/* Queues a redemption for the next group commit. */
+static void
+ngx_http_seam_oauth_post_redeem(ngx_http_request_t *r,
+    ngx_http_seam_oauth_job *job)
+{
+    job->request = r;
+
+    ngx_http_seam_oauth_redeem_queue->push_back(job);
+
+    r->main->blocked++;
+    r->aio = 1;
+
+    if (ngx_http_seam_oauth_batch_in_flight == NULL) {
+        ngx_http_seam_oauth_batch_start(r->connection->log);
+    }
 }
 
 
@@ -2384,9 +2548,9 @@ ngx_http_seam_oauth_token_body(ngx_http_request_t *r)
         seam::store  *store = ngx_http_seam_oauth_store;
 
         if (plan.work == seam::token_work::redeem) {
-            job->work = [job, store, r = std::move(plan.redeem)]() {
-                job->redeemed = seam::redeem_code(*store, r);
-            };
+            job->redeem = std::move(plan.redeem);
+            ngx_http_seam_oauth_post_redeem(r, job);
+            return;
 
         } else {
             job->work = [job, store, r = std::move(plan.refresh)]() {

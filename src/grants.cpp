@@ -129,64 +129,90 @@ prune(grant_record &g, uint64_t now)
                            g.refresh_tokens.end());
 }
 
-redemption
-redeem_code(store &s, const redemption_request &req)
+/* One redemption inside the caller's write transaction. */
+static redemption
+redeem_in(txn &t, const redemption_request &req)
 {
     redemption out;
     std::string key = key_of(req.code);
 
+    auto value = t.get(table::codes, key);
+    if (!value) {
+        out.error = oauth_error::invalid_grant;
+        out.description = "unknown authorization code";
+        return out;
+    }
+
+    if (kind_of(*value) == record_kind::code_tombstone) {
+        auto stone = decode_tombstone(*value);
+        if (stone && !stone->grant_id.empty()) {
+            std::string grant_id = stone->grant_id;
+            uint64_t expires_at = stone->expires_at;
+            revoke_grant(t, grant_id);
+            t.put(table::codes, key, encode(code_tombstone{expires_at, ""}));
+            out.replay = true;
+        }
+        out.error = oauth_error::invalid_grant;
+        out.description = "authorization code already used";
+        return out;
+    }
+
+    auto code = decode_code(*value);
+    if (!code) {
+        throw store_error("undecodable code record", 0);
+    }
+
+    code_tombstone stone{code->expires_at, ""};
+    out.error = check_code(*code, req, out.description);
+    if (out.error == oauth_error::none) {
+        std::string grant_id = random_bytes(16);
+        grant_record grant{code->client_id, code->user_id, code->scope,
+                           req.now, {}, {}};
+        add_access_token(t, grant, grant_id, new_secret(), req.now,
+                         req.access_token_ttl, code->scope, out);
+        if (req.refresh_token_ttl != 0) {
+            add_refresh_token(t, grant, grant_id, new_secret(), req.now,
+                              req.refresh_token_ttl, out);
+        }
+        t.put(table::grants, grant_id, encode(grant));
+        stone.grant_id = grant_id;
+    }
+    /* a code is single-use whatever the outcome: a failed PKCE check
+     * must not leave it open to another guess */
+    t.put(table::codes, key, encode(stone));
+    return out;
+}
+
+static redemption
+store_full_redemption()
+{
+    redemption out;
+    out.error = oauth_error::temporarily_unavailable;
+    out.description = "the token store is full";
+    out.store_full = true;
+    return out;
+}
+
+redemption
+redeem_code(store &s, const redemption_request &req)
+{
+    return redeem_codes(s, {req}).front();
+}
+
+std::vector<redemption>
+redeem_codes(store &s, const std::vector<redemption_request> &reqs)
+{
+    std::vector<redemption> out;
+    out.reserve(reqs.size());
     try {
         txn t = s.begin_write();
-        auto value = t.get(table::codes, key);
-        if (!value) {
-            out.error = oauth_error::invalid_grant;
-            out.description = "unknown authorization code";
-            return out;
+        for (const redemption_request &req : reqs) {
+            out.push_back(redeem_in(t, req));
         }
-
-        if (kind_of(*value) == record_kind::code_tombstone) {
-            auto stone = decode_tombstone(*value);
-            if (stone && !stone->grant_id.empty()) {
-                revoke_grant(t, stone->grant_id);
-                t.put(table::codes, key,
-                      encode(code_tombstone{stone->expires_at, ""}));
-                t.commit();
-                out.replay = true;
-            }
-            out.error = oauth_error::invalid_grant;
-            out.description = "authorization code already used";
-            return out;
-        }
-
-        auto code = decode_code(*value);
-        if (!code) {
-            throw store_error("undecodable code record", 0);
-        }
-
-        code_tombstone stone{code->expires_at, ""};
-        out.error = check_code(*code, req, out.description);
-        if (out.error == oauth_error::none) {
-            std::string grant_id = random_bytes(16);
-            grant_record grant{code->client_id, code->user_id, code->scope,
-                               req.now, {}, {}};
-            add_access_token(t, grant, grant_id, new_secret(), req.now,
-                             req.access_token_ttl, code->scope, out);
-            if (req.refresh_token_ttl != 0) {
-                add_refresh_token(t, grant, grant_id, new_secret(), req.now,
-                                  req.refresh_token_ttl, out);
-            }
-            t.put(table::grants, grant_id, encode(grant));
-            stone.grant_id = grant_id;
-        }
-        /* a code is single-use whatever the outcome: a failed PKCE check
-         * must not leave it open to another guess */
-        t.put(table::codes, key, encode(stone));
         t.commit();
     } catch (const store_full &) {
-        out = redemption{};
-        out.error = oauth_error::temporarily_unavailable;
-        out.description = "the token store is full";
-        out.store_full = true;
+        /* the transaction is gone, and every redemption in it */
+        out.assign(reqs.size(), store_full_redemption());
     }
     return out;
 }
@@ -292,7 +318,9 @@ refresh_grant(store &s, const refresh_request &req)
         std::string scope = grant->scope;
         if (req.scope) {
             std::vector<std::string> asked, granted;
-            split_scope(*req.scope, asked);
+            if (!split_scope(*req.scope, asked) || asked.empty()) {
+                return fail(oauth_error::invalid_scope, "malformed scope");
+            }
             split_scope(grant->scope, granted);
             for (const std::string &one : asked) {
                 if (std::find(granted.begin(), granted.end(), one)

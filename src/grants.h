@@ -55,6 +55,12 @@ struct redemption {
  * stores the access token under a new grant: one write transaction. */
 redemption redeem_code(store &s, const redemption_request &req);
 
+/* Several redemptions in one write transaction, one durable commit for
+ * all (group commit): the answers in the order of the requests. */
+std::vector<redemption> redeem_codes(store &s,
+                                     const std::vector<redemption_request>
+                                         &reqs);
+
 /*
  * grant_type=refresh_token (RFC 6749 §6). Seam refreshes often and from
  * several workflows at once, so a refresh never touches live access

@@ -3,6 +3,11 @@
 
 #include <argon2.h>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <stdexcept>
 #include <vector>
 
@@ -30,9 +35,43 @@ hash_password(std::string_view password, const password_params &p)
     return std::string(encoded.data());
 }
 
+namespace {
+
+/* Hashing runs at a lower CPU priority than the thread that called it was
+ * given: a storm of sign-ins must not take CPU time from nginx's event
+ * loops, which serve the bearer checks (Linux lets one thread be niced). */
+class background_priority {
+public:
+    background_priority()
+    {
+        tid_ = static_cast<id_t>(syscall(SYS_gettid));
+        errno = 0;
+        old_ = getpriority(PRIO_PROCESS, tid_);
+        ok_ = errno == 0 && setpriority(PRIO_PROCESS, tid_, 10) == 0;
+    }
+    ~background_priority()
+    {
+        if (ok_) {
+            /* raising it back needs CAP_SYS_NICE; without it the thread
+             * simply stays at 10, which is where hashing wants it */
+            setpriority(PRIO_PROCESS, tid_, old_);
+        }
+    }
+    background_priority(const background_priority &) = delete;
+    background_priority &operator=(const background_priority &) = delete;
+
+private:
+    id_t tid_ = 0;
+    int old_ = 0;
+    bool ok_ = false;
+};
+
+}  // namespace
+
 bool
 verify_password(std::string_view password, std::string_view encoded)
 {
+    background_priority low;
     /* argon2 wants a NUL-terminated hash string */
     std::string hash(encoded);
     if (hash.rfind("$argon2id$", 0) != 0) {

@@ -4,7 +4,9 @@ namespace seam {
 
 namespace {
 
-const uint8_t format_version = 1;
+/* 2: integers and lengths as LEB128 varints (version 1 spent 8 bytes on
+ * each), so a live token costs about half the store space */
+const uint8_t format_version = 2;
 const size_t max_field = 1 << 16;
 const size_t max_tokens = 1 << 16;
 
@@ -17,9 +19,11 @@ public:
     }
     void u64(uint64_t v)
     {
-        for (int shift = 56; shift >= 0; shift -= 8) {
-            buf_.push_back(static_cast<char>(v >> shift & 0xff));
+        while (v >= 0x80) {
+            buf_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+            v >>= 7;
         }
+        buf_.push_back(static_cast<char>(v));
     }
     void str(std::string_view s)
     {
@@ -51,16 +55,28 @@ public:
     }
     uint64_t u64()
     {
-        if (!ok_ || in_.size() - pos_ < 8) {
-            ok_ = false;
-            return 0;
-        }
         uint64_t v = 0;
-        for (int i = 0; i < 8; i++) {
-            v = v << 8 | static_cast<uint8_t>(in_[pos_ + i]);
+        for (int shift = 0; ok_ && shift < 64; shift += 7) {
+            if (pos_ >= in_.size()) {
+                break;
+            }
+            uint8_t byte = static_cast<uint8_t>(in_[pos_++]);
+            /* the tenth byte holds bit 63 only: more would be dropped */
+            if (shift == 63 && byte > 1) {
+                break;
+            }
+            v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+            if ((byte & 0x80) == 0) {
+                /* the shortest form only: one value, one encoding, so a
+                 * decoded record encodes back to the same bytes */
+                if (byte == 0 && shift != 0) {
+                    break;
+                }
+                return v;
+            }
         }
-        pos_ += 8;
-        return v;
+        ok_ = false;
+        return 0;
     }
     std::string str()
     {

@@ -1,8 +1,8 @@
 /*
  * The values kept in LMDB, each a small versioned binary record: a kind
- * byte, a format version byte, then fixed-width integers and
- * length-prefixed strings. Decoding checks every length, so a truncated or
- * corrupted value is reported, never read past its end.
+ * byte, a format version byte, then integers as LEB128 varints and
+ * strings prefixed by their length. Decoding checks every length, so a
+ * truncated or corrupted value is reported, never read past its end.
  */
 #pragma once
 

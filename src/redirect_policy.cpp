@@ -1,6 +1,7 @@
 #include "redirect_policy.h"
 #include "form.h"
 
+#include <idn2.h>
 #include <uriparser/Uri.h>
 
 namespace seam {
@@ -79,6 +80,21 @@ is_dns_label(std::string_view label)
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
             return false;
         }
+    }
+    if (label.size() >= 4 && label[2] == '-' && label[3] == '-') {
+        /* "--" there marks an IDNA A-label (RFC 5891 §4.2.3.1): only a
+         * valid one, which libidn2 decodes and encodes back unchanged, is
+         * a host a browser will go to */
+        std::string text(label);
+        uint8_t *out = nullptr;
+        int rc = idn2_lookup_u8(reinterpret_cast<const uint8_t *>(
+                                    text.c_str()),
+                                &out,
+                                IDN2_NONTRANSITIONAL | IDN2_ALABEL_ROUNDTRIP);
+        bool ok = rc == IDN2_OK && out != nullptr
+                  && text == reinterpret_cast<const char *>(out);
+        idn2_free(out);
+        return ok && label.substr(0, 4) == "xn--";
     }
     return true;
 }

@@ -188,10 +188,14 @@ store::stats()
     u.map_size = info.me_mapsize;
     u.used_bytes = (info.me_last_pgno + 1) * st.ms_psize;
     txn t = begin_read();
+    u.live_bytes = (st.ms_branch_pages + st.ms_leaf_pages
+                    + st.ms_overflow_pages) * st.ms_psize;
     for (int i = 0; i < table_count; i++) {
         MDB_stat ts;
         if (mdb_stat(t.txn_, dbis_[i], &ts) == 0) {
             u.entries[i] = ts.ms_entries;
+            u.live_bytes += (ts.ms_branch_pages + ts.ms_leaf_pages
+                             + ts.ms_overflow_pages) * ts.ms_psize;
         }
     }
     return u;

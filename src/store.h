@@ -102,7 +102,8 @@ public:
 
     struct usage {
         size_t map_size;
-        size_t used_bytes;
+        size_t used_bytes;         /* the file up to its last page */
+        size_t live_bytes;         /* pages the tables use now */
         size_t entries[table_count];
     };
     usage stats();

@@ -251,6 +251,7 @@ main(int argc, char **argv)
             std::cout << "store      " << s.path() << "\n"
                       << "map size   " << u.map_size << " bytes\n"
                       << "used       " << u.used_bytes << " bytes\n"
+                      << "live       " << u.live_bytes << " bytes\n"
                       << "owners     " << u.entries[1] << "\n"
                       << "codes      " << u.entries[2] << "\n"
                       << "tokens     " << u.entries[3] << "\n"

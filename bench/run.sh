@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# make bench: the module against nginx's own `return 204` and against a
+# reference OAuth server (panva's oidc-provider, ../shared/bench), all on
+# this machine, loopback only, in one run. Each figure is the median of
+# REPS runs of wrk (1 thread, 32 connections, SECONDS each), the configs
+# interleaved so that drift hits them alike. Prints a table, then one
+# "ratio NAME: VALUE" line per ratio.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+peer_script=${PEER_SCRIPT:-$top/../shared/bench/peer-oidc-provider.sh}
+nginx=${NGINX_BIN:-/usr/sbin/nginx}
+reps=${REPS:-3}
+secs=${SECONDS_PER_RUN:-5}
+conns=32
+scale=${SCALE:-"10000 1000000 10000000"}
+work=$top/build/bench
+fill=$top/build/seam-bench-fill
+cli=$top/build/seam-oauth
+
+free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+port=$(free_port)
+peer_port=$(free_port)
+nginx_pid=
+peer_pid=
+
+cleanup() {
+    [ -n "$nginx_pid" ] && kill -QUIT "$nginx_pid" 2>/dev/null || true
+    [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# one nginx with the module: 2 workers (this machine's cores)
+start_nginx() {
+    local store=$1
+    mkdir -p "$work/prefix/logs" "$work/prefix/conf"
+    cat > "$work/prefix/conf/nginx.conf" <<CONF
+load_module $top/build/ngx_http_seam_oauth_module.so;
+worker_processes 2;
+pid logs/nginx.pid;
+error_log logs/error.log warn;
+$( [ "$(id -u)" = 0 ] && echo "user root;" )
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $work/prefix/body;
+    seam_oauth_store $store map_size=8g;
+    seam_oauth_code_ttl 10m;
+    seam_oauth_throttle_ip 1000000;
+    seam_oauth_client seam secret=seamsecret consent=off
+                      redirect=https://*.integrations.getseam.com/ intercom_guide;
+    server {
+        listen 127.0.0.1:$port backlog=4096;
+        location = /floor { return 204; }
+        location = /ar { auth_request /_check; empty_gif; }
+        location = /ap { seam_oauth_bearer on; empty_gif; }
+        location = /gif { empty_gif; }
+        location = /_check { internal; seam_oauth_check; }
+        location = /authorize { seam_oauth_authorize; }
+        location = /oauth/token { seam_oauth_token; }
+    }
+}
+CONF
+    "$nginx" -p "$work/prefix" -c conf/nginx.conf
+    for _ in $(seq 1 50); do
+        [ -s "$work/prefix/logs/nginx.pid" ] && break
+        sleep 0.1
+    done
+    nginx_pid=$(cat "$work/prefix/logs/nginx.pid")
+    sleep 0.5
+}
+
+stop_nginx() {
+    kill -QUIT "$nginx_pid"
+    while kill -0 "$nginx_pid" 2>/dev/null; do sleep 0.1; done
+    nginx_pid=
+}
+
+# wrk, printing "RPS,OK_RPS,P99_MS" (OK: answers that were 2xx or 3xx)
+run_wrk() {
+    local url=$1; shift
+    local out
+    out=$(wrk -t1 -c"$conns" -d"${secs}"s --latency "$url" "$@" 2>&1)
+    /usr/bin/python3 - "$out" <<'PY'
+import re, sys
+out = sys.argv[1]
+if "Requests/sec" not in out:
+    sys.exit("wrk failed:\n" + out)
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+total = int(re.search(r"(\d+) requests in", out).group(1))
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+bad = int(bad.group(1)) if bad else 0
+dur = float(re.search(r"requests in ([\d.]+)(m?s)", out).group(1))
+unit = re.search(r"requests in [\d.]+(m?s)", out).group(1)
+dur = dur / 1000 if unit == "ms" else dur
+p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+print(f"{rps:.0f},{(total - bad) / dur:.0f},{ms:.3f}")
+PY
+}
+
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+declare -A results
+
+echo "== $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r), nginx $("$nginx" -v 2>&1 | sed 's|.*/||')"
+rm -rf "$work"
+mkdir -p "$work"
+
+# the store: 1,000,000 live tokens; wrk rotates over 100,000 of them
+"$fill" "$work/store" tokens 1000000 "$work/tokens" 100000 > "$work/fill.txt"
+/usr/bin/python3 -c 'import secrets
+for _ in range(100000): print(secrets.token_urlsafe(32))' > "$work/unknown"
+"$fill" "$work/store" codes 400000 "$work/codes" > /dev/null
+printf '%s\n' 'bench owner password' | "$cli" --store "$work/store" user add owner@bench.example > /dev/null
+start_nginx "$work/store"
+
+peer_pid=$(bash "$peer_script" start "$peer_port")
+peer_token=$(curl -s -u seam:seamsecret -d grant_type=client_credentials \
+    "http://127.0.0.1:$peer_port/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+echo "$peer_token" > "$work/peer_token"
+basic="Basic $(printf 'seam:seamsecret' | base64)"
+
+# 1-5, interleaved
+for rep in $(seq 1 "$reps"); do
+    results[floor]+=" $(run_wrk "http://127.0.0.1:$port/floor")"
+    results[ar]+=" $(run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/tokens")"
+    results[ap]+=" $(run_wrk "http://127.0.0.1:$port/ap" -s "$top/bench/bearer.lua" -- "$work/tokens")"
+    results[invalid]+=" $(run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/unknown")"
+    results[peer_intro]+=" $(run_wrk "http://127.0.0.1:$peer_port/token/introspection" \
+        -s "$top/bench/post.lua" -- "$work/peer_token" "token=%s" "$basic")"
+done
+
+# 6: redemptions with durable commits, against the peer's client credentials
+for rep in $(seq 1 "$reps"); do
+    results[redeem]+=" $(run_wrk "http://127.0.0.1:$port/oauth/token" -s "$top/bench/post.lua" -- \
+        "$work/codes" "code=%s&client_id=seam&client_secret=seamsecret")"
+    results[peer_cc]+=" $(run_wrk "http://127.0.0.1:$peer_port/token" -s "$top/bench/post.lua" -- \
+        - "grant_type=client_credentials" "$basic")"
+done
+
+# 7: sign-ins (argon2id, m=19 MiB, t=2) and the bearer check's p99 meanwhile
+page=$(curl -s -i "http://127.0.0.1:$port/authorize?redirect_uri=https%3A%2F%2Fb.integrations.getseam.com%2Fcb")
+cookie=$(printf '%s' "$page" | sed -n 's/^Set-Cookie: \(seam_oauth_csrf=[^;]*\).*/\1/p' | tr -d '\r')
+csrf=$(printf '%s' "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p')
+login_body="client_id=seam&redirect_uri=https%3A%2F%2Fb.integrations.getseam.com%2Fcb&response_type=code&csrf_token=$csrf&email=owner%40bench.example&password=bench+owner+password"
+wrk -t1 -c16 -d$((secs * 2))s "http://127.0.0.1:$port/authorize" -s "$top/bench/post.lua" -- \
+    - "$login_body" "" "$cookie" > "$work/login.txt" 2>&1 &
+login_wrk=$!
+sleep 1
+results[ar_storm]=$(conns=8 run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/tokens")
+wait "$login_wrk"
+login_rps=$(sed -n 's/Requests\/sec:\s*//p' "$work/login.txt" | tr -d ' ')
+login_bad=$(sed -n 's/.*Non-2xx or 3xx responses: //p' "$work/login.txt")
+stop_nginx
+
+# 8: scale
+for n in $scale; do
+    rm -rf "$work/scale"
+    "$fill" "$work/scale" tokens "$n" "$work/scale_tokens" 100000 > "$work/scale_fill.txt"
+    mkdir -p "$work/scale_compact"
+    mdb_copy -c "$work/scale" "$work/scale_compact"
+    start_nginx "$work/scale"
+    runs=
+    for rep in $(seq 1 "$reps"); do
+        runs+=" $(run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/scale_tokens")"
+    done
+    rss=0
+    for w in $(pgrep -P "$nginx_pid"); do rss=$((rss + $(ps -o rss= -p "$w"))); done
+    stop_nginx
+    live=$(awk '{print $6}' "$work/scale_fill.txt")
+    compact=$(stat -c %s "$work/scale_compact/data.mdb" 2>/dev/null || echo 0)
+    results[scale_$n]="$runs|$live|$compact|$rss"
+    rm -rf "$work/scale_compact"
+done
+rm -rf "$work/scale"
+
+bash "$peer_script" stop "$peer_pid" || true
+peer_pid=
+
+# report
+col() { local i=$1; shift; for r in "$@"; do echo "$r" | cut -d, -f"$i"; done; }
+med_rps() { median $(col 1 ${results[$1]}); }
+med_ok() { median $(col 2 ${results[$1]}); }
+med_p99() { median $(col 3 ${results[$1]}); }
+
+floor=$(med_rps floor); ar=$(med_rps ar); ap=$(med_rps ap); inv=$(med_rps invalid)
+intro=$(med_rps peer_intro); redeem=$(med_ok redeem); cc=$(med_ok peer_cc)
+
+printf '\n%-34s %12s %10s\n' "figure" "req/s" "p99 ms"
+printf '%-34s %12s %10s\n' "nginx_return_204" "$floor" "$(med_p99 floor)"
+printf '%-34s %12s %10s\n' "bearer_auth_request (1M tokens)" "$ar" "$(med_p99 ar)"
+printf '%-34s %12s %10s\n' "bearer_access_phase (1M tokens)" "$ap" "$(med_p99 ap)"
+printf '%-34s %12s %10s\n' "bearer_invalid (unknown tokens)" "$inv" "$(med_p99 invalid)"
+printf '%-34s %12s %10s\n' "peer_introspection" "$intro" "$(med_p99 peer_intro)"
+printf '%-34s %12s %10s\n' "token_redeem (200s only)" "$redeem" "$(med_p99 redeem)"
+printf '%-34s %12s %10s\n' "peer_client_credentials" "$cc" "$(med_p99 peer_cc)"
+printf '%-34s %12s %10s\n' "login (sign-ins, argon2id)" "$login_rps" "-"
+printf '%-34s %12s %10s\n' "bearer during login storm" "$(col 1 ${results[ar_storm]})" \
+    "$(col 3 ${results[ar_storm]})"
+[ -n "$login_bad" ] && echo "  (login: $login_bad non-2xx/3xx answers)"
+printf '\n%-12s %12s %14s %14s %12s %10s\n' "live tokens" "req/s" "live bytes" "compact file" "worker RSS" "B/token"
+for n in $scale; do
+    IFS='|' read -r runs live compact rss <<< "${results[scale_$n]}"
+    rps=$(median $(col 1 $runs))
+    results[scale_rps_$n]=$rps
+    printf '%-12s %12s %14s %14s %10s KB %10s\n' "$n" "$rps" "$live" "$compact" "$rss" "$((live / n))"
+done
+
+ratio() { awk -v a="$2" -v b="$3" -v n="$1" 'BEGIN { printf "ratio %s: %.3f\n", n, (b > 0 ? a / b : 0) }'; }
+echo
+ratio bearer_auth_request/nginx_return_204 "$ar" "$floor"
+ratio bearer_access_phase/nginx_return_204 "$ap" "$floor"
+ratio bearer_invalid/bearer_auth_request "$inv" "$ar"
+ratio bearer_auth_request/peer_introspection "$ar" "$intro"
+ratio token_redeem/peer_client_credentials "$redeem" "$cc"
+set -- $scale
+ratio "bearer_at_${!#}/bearer_at_$1" "${results[scale_rps_${!#}]}" "${results[scale_rps_$1]}"
