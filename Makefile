@@ -15,15 +15,15 @@ DEMO_EMAIL  := owner@example.com
 DEMO_PASSWORD := intercom-demo-pass
 
 PACKAGES := build-essential nginx-core nginx-dev liblmdb-dev lmdb-utils \
-            libssl-dev liburiparser-dev nlohmann-json3-dev libargon2-dev \
+            libssl-dev liburiparser-dev libidn2-dev nlohmann-json3-dev libargon2-dev \
             check pkg-config libtest-base-perl curl \
-            python3-authlib python3-requests
+            python3-authlib python3-requests wrk nodejs
 
 CXX      ?= g++
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -fPIC \
             -fstack-protector-strong -D_FORTIFY_SOURCE=2
-CORE_LIBS := -llmdb -lcrypto -luriparser -largon2
+CORE_LIBS := -llmdb -lcrypto -luriparser -largon2 -lidn2
 
 CORE_SRCS := $(wildcard src/*.cpp)
 CORE_OBJS := $(patsubst src/%.cpp,$(BUILD)/core/%.o,$(CORE_SRCS))
@@ -33,7 +33,12 @@ MODULE    := $(BUILD)/ngx_http_seam_oauth_module.so
 CLI       := $(BUILD)/seam-oauth
 UNIT      := $(BUILD)/unit-tests
 
-.PHONY: all setup run stop test unit prove clean
+.PHONY: all setup run stop test unit prove clean bench
+
+.DEFAULT_GOAL := all
+
+# fuzzing (fuzz, fuzz-smoke) and sanitizers (test-asan), each in its file
+include mk/fuzz.mk mk/asan.mk
 
 all: $(MODULE) $(CLI) $(UNIT)
 
@@ -81,13 +86,20 @@ $(UNIT): $(UNIT_SRCS) $(wildcard t/unit/*.h) $(CORE_LIB)
 	    $(UNIT_SRCS) -o $@ $(CORE_LIB) $(CORE_LIBS) \
 	    $$(pkg-config --libs check)
 
-test: unit prove
+test: unit prove fuzz-smoke
 
 unit: $(UNIT)
 	$(UNIT)
 
 prove: $(MODULE) $(CLI)
 	prove -I t/lib -r t/
+
+# the benchmark (bench/run.sh; under 10 minutes, loopback only)
+$(BUILD)/seam-bench-fill: bench/fill.cpp $(CORE_LIB)
+	$(CXX) $(CXXFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
+
+bench: $(MODULE) $(CLI) $(BUILD)/seam-bench-fill
+	bash bench/run.sh
 
 run: $(MODULE) $(CLI)
 	@tools/demo.sh start $(DEMO_PORT) $(DEMO_EMAIL) $(DEMO_PASSWORD)
