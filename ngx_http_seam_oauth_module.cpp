@@ -553,9 +553,16 @@ ngx_http_seam_oauth_create_main_conf(ngx_conf_t *cf)
      *     smcf->thread_pool_name = { 0, NULL };
      *     smcf->thread_pool = NULL;
      *     smcf->realm = { 0, NULL };
+     *     smcf->issuer = { 0, NULL };
+     *     smcf->authorize_path = { 0, NULL };
+     *     smcf->token_path = { 0, NULL };
+     *     smcf->revoke_path = { 0, NULL };
+     *     smcf->introspect_path = { 0, NULL };
      *     smcf->login_template = { 0, NULL };
+     *     smcf->consent_template = { 0, NULL };
      *     smcf->error_template = { 0, NULL };
      *     smcf->login_page = NULL;
+     *     smcf->consent_page = NULL;
      *     smcf->error_page = NULL;
      */
 
