@@ -2120,9 +2120,12 @@ ngx_http_seam_oauth_job_sign_in(ngx_http_seam_oauth_job *job,
                    : (seam::verify_password_decoy(job->password), false);
 
     if (!ok) {
+        /* the lock counts from now, after the hash, not from the request */
+        uint64_t  done = (uint64_t) time(NULL);
+
         seam::throttle_failure(*store, account, config->account_throttle,
-                               now);
-        seam::throttle_failure(*store, ip, config->ip_throttle, now);
+                               done);
+        seam::throttle_failure(*store, ip, config->ip_throttle, done);
         return;
     }
 
@@ -2650,7 +2653,7 @@ ngx_http_seam_oauth_revoke_body(ngx_http_request_t *r)
 
         seam::store  *store = ngx_http_seam_oauth_store;
 
-        job->work = [job, store, token = std::move(plan.token),
+        job->work = [store, token = std::move(plan.token),
                      client = std::move(plan.client_id)]() {
             seam::revoke_token(*store, token, client);
         };

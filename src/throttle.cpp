@@ -51,7 +51,7 @@ throttle_failure(store &s, std::string_view key, const throttle_policy &p,
     }
     r.failures++;
     if (r.failures >= p.limit) {
-        uint64_t lockout = r.last_lockout == 0 ? 1 : r.last_lockout * 2;
+        uint64_t lockout = r.last_lockout == 0 ? 2 : r.last_lockout * 2;
         lockout = std::min(lockout, p.max_lockout);
         r.last_lockout = lockout;
         r.locked_until = now + lockout;

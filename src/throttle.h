@@ -2,7 +2,7 @@
  * Failed sign-ins and failed client authentications, counted in LMDB so
  * every worker sees them and they survive a reload (RFC 6819 §4.4.3.6,
  * §5.1.4.2.3). Past `limit` failures within `window`, each further failure
- * locks the key for twice as long as the last time (1 s, 2 s, 4 s ... up to
+ * locks the key for twice as long as the last time (2 s, 4 s, 8 s ... up to
  * `max_lockout`); while locked, attempts are answered 429 with
  * Retry-After and no password is checked at all.
  */

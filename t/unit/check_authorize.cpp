@@ -1,6 +1,8 @@
 /*
  * authorize.h: the /authorize checks in RFC 6749 §4.1.2.1 order (error
- * page first, then redirects), the Location values, and the CSRF token.
+ * page first, then redirects), prompt (OIDC Core §3.1.2.1), consent and
+ * its scope lines, the Location values with iss (RFC 9207), and the CSRF
+ * token.
  */
 #include "authorize.h"
 #include "crypto.h"
@@ -273,6 +275,201 @@ START_TEST(error_location_encoded)
 }
 END_TEST
 
+/* ---- prompt, consent, iss --------------------------------------------- */
+
+START_TEST(prompt_values)
+{
+    oauth_config config = make_config();
+    auto run = [&](const char *prompt) {
+        params p = make_params({{"client_id", "seam"},
+                                {"redirect_uri", good_uri},
+                                {"state", "st"}});
+        if (prompt != nullptr) {
+            p.add("prompt", prompt);
+        }
+        return check_authorization(p, config);
+    };
+
+    authorization_check c = run(nullptr);
+    ck_assert(c.result == outcome::ok);
+    ck_assert(!c.request.prompt_login);
+    ck_assert(!c.request.prompt_consent);
+    ck_assert(!c.request.prompt_none);
+
+    c = run("login");
+    ck_assert(c.result == outcome::ok);
+    ck_assert(c.request.prompt_login);
+    ck_assert(!c.request.prompt_consent);
+    ck_assert(!c.request.prompt_none);
+
+    c = run("consent");
+    ck_assert(c.result == outcome::ok);
+    ck_assert(!c.request.prompt_login);
+    ck_assert(c.request.prompt_consent);
+    ck_assert(!c.request.prompt_none);
+
+    c = run("none");
+    ck_assert(c.result == outcome::ok);
+    ck_assert(!c.request.prompt_login);
+    ck_assert(!c.request.prompt_consent);
+    ck_assert(c.request.prompt_none);
+
+    c = run("login consent");
+    ck_assert(c.result == outcome::ok);
+    ck_assert(c.request.prompt_login);
+    ck_assert(c.request.prompt_consent);
+    ck_assert(!c.request.prompt_none);
+
+    /* values are case-sensitive; unknown ones are ignored */
+    c = run("select_account");
+    ck_assert(c.result == outcome::ok);
+    ck_assert(!c.request.prompt_login);
+    ck_assert(!c.request.prompt_consent);
+    ck_assert(!c.request.prompt_none);
+    c = run("Login");
+    ck_assert(c.result == outcome::ok);
+    ck_assert(!c.request.prompt_login);
+    c = run("logins");
+    ck_assert(!c.request.prompt_login);
+}
+END_TEST
+
+START_TEST(prompt_none_combined)
+{
+    oauth_config config = make_config();
+    for (const char *prompt : {"none login", "login none", "none consent",
+                               "consent login none"})
+    {
+        authorization_check c = check_authorization(
+            make_params({{"client_id", "seam"}, {"redirect_uri", good_uri},
+                         {"state", "st"}, {"prompt", prompt}}),
+            config);
+        ck_assert_msg(c.result == outcome::redirect_error,
+                      "prompt=%s was not refused", prompt);
+        ck_assert(c.error == oauth_error::invalid_request);
+        ck_assert_contains(c.description, "prompt");
+        /* a redirect back to the client, with the state */
+        std::string loc = redirect_with_error(c.request, c.error,
+                                              c.description);
+        ck_assert_contains(loc, std::string(good_uri)
+                                    + "&error=invalid_request");
+        ck_assert_contains(loc, "&state=st");
+    }
+    /* checked after the redirect_uri: a bad one still gets the page */
+    authorization_check c = check_authorization(
+        make_params({{"client_id", "seam"},
+                     {"redirect_uri", "https://evil.example/cb"},
+                     {"prompt", "none login"}}),
+        config);
+    ck_assert(c.result == outcome::show_error);
+}
+END_TEST
+
+START_TEST(consent_needed)
+{
+    oauth_config config = make_config();
+    client_config quiet = *config.find("plain");
+    quiet.id = "quiet";
+    ck_assert_std_eq(configure_client(quiet, "consent=off"), "");
+    config.clients.push_back(quiet);
+
+    authorization_request r;
+    r.client = config.find("seam");
+    ck_assert(r.client->consent);               /* the default */
+    ck_assert(needs_consent(r));
+    r.prompt_consent = true;
+    ck_assert(needs_consent(r));
+
+    r = authorization_request{};
+    r.client = config.find("quiet");
+    ck_assert(!needs_consent(r));
+    /* prompt=login asks the password, not approval */
+    r.prompt_login = true;
+    ck_assert(!needs_consent(r));
+    /* prompt=consent asks even a consent=off client's owner */
+    r.prompt_consent = true;
+    ck_assert(needs_consent(r));
+
+    /* through check_authorization */
+    authorization_check c = check_authorization(
+        make_params({{"client_id", "quiet"},
+                     {"redirect_uri", "https://plain.example.com/cb"},
+                     {"response_type", "code"}}),
+        config);
+    ck_assert(c.result == outcome::ok);
+    ck_assert(!needs_consent(c.request));
+    c = check_authorization(
+        make_params({{"client_id", "quiet"},
+                     {"redirect_uri", "https://plain.example.com/cb"},
+                     {"response_type", "code"}, {"prompt", "consent"}}),
+        config);
+    ck_assert(c.result == outcome::ok);
+    ck_assert(needs_consent(c.request));
+}
+END_TEST
+
+START_TEST(scope_lines)
+{
+    oauth_config config = make_config();
+    config.scope_descriptions["devices"] = "See your devices";
+    config.scope_descriptions["intercoms:unlock"] = "Open your doors";
+
+    ck_assert_std_eq(describe_scopes(config, "devices"), "See your devices");
+    /* one line each, in the order asked; the name when not described */
+    ck_assert_std_eq(describe_scopes(config, "devices access_codes"),
+                     "See your devices\naccess_codes");
+    ck_assert_std_eq(describe_scopes(config,
+                                     "access_codes intercoms:unlock devices"),
+                     "access_codes\nOpen your doors\nSee your devices");
+    /* no scope: the default line */
+    ck_assert_std_eq(describe_scopes(config, ""),
+                     "Access to your devices and access codes");
+    oauth_config bare;
+    ck_assert_std_eq(describe_scopes(bare, ""),
+                     "Access to your devices and access codes");
+    ck_assert_std_eq(describe_scopes(bare, "devices"), "devices");
+}
+END_TEST
+
+START_TEST(iss_parameter)
+{
+    oauth_config config = make_config();
+    authorization_check c = check_authorization(
+        make_params({{"client_id", "seam"}, {"redirect_uri", good_uri},
+                     {"state", "st"}}),
+        config);
+    ck_assert(c.result == outcome::ok);
+    ck_assert_std_eq(c.request.issuer, "");
+    /* no issuer: no iss */
+    ck_assert_not_contains(redirect_with_code(c.request, "abc"), "iss=");
+    ck_assert_not_contains(
+        redirect_with_error(c.request, oauth_error::access_denied, "no"),
+        "iss=");
+
+    /* RFC 9207: iss with the code and with an error, encoded */
+    c.request.issuer = "https://auth.example.com";
+    ck_assert_std_eq(redirect_with_code(c.request, "abc"),
+                     std::string(good_uri)
+                         + "&code=abc&state=st"
+                           "&iss=https%3A%2F%2Fauth.example.com");
+    std::string loc = redirect_with_error(c.request,
+                                          oauth_error::access_denied,
+                                          "the owner said no");
+    ck_assert_contains(loc, std::string(good_uri) + "&error=access_denied");
+    ck_assert_contains(loc, "&state=st");
+    ck_assert_contains(loc, "&iss=https%3A%2F%2Fauth.example.com");
+
+    /* without a state */
+    c.request.state = "";
+    ck_assert_std_eq(redirect_with_code(c.request, "k"),
+                     std::string(good_uri)
+                         + "&code=k&iss=https%3A%2F%2Fauth.example.com");
+    c.request.issuer = "https://a.example/x?y=1&z";
+    ck_assert_contains(redirect_with_code(c.request, "k"),
+                       "&iss=https%3A%2F%2Fa.example%2Fx%3Fy%3D1%26z");
+}
+END_TEST
+
 /* ---- CSRF ------------------------------------------------------------ */
 
 namespace {
@@ -382,6 +579,14 @@ authorize_suite()
     tcase_add_test(tc, pkce_checks);
     tcase_add_test(tc, scope_checks);
     tcase_add_test(tc, error_location_encoded);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("prompt_consent");
+    tcase_add_test(tc, prompt_values);
+    tcase_add_test(tc, prompt_none_combined);
+    tcase_add_test(tc, consent_needed);
+    tcase_add_test(tc, scope_lines);
+    tcase_add_test(tc, iss_parameter);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("csrf");

@@ -1,7 +1,8 @@
 /*
  * bearer.h: the Authorization header (RFC 6750 §2.1) and the answer of
  * the bearer check (§3). Bad syntax is 400 invalid_request (security.md
- * row 40: "pick one and document it").
+ * row 40: "pick one and document it"). The scopes a location requires:
+ * 403 insufficient_scope naming them (§3.1).
  */
 #include "bearer.h"
 #include "grants.h"
@@ -25,13 +26,13 @@ parse(std::optional<std::string_view> header, std::string *token = nullptr)
 
 /* A store with one live token; returns it. */
 std::string
-live_token(store &s, uint64_t now)
+live_token(store &s, uint64_t now, std::string scope = "devices")
 {
     code_record c;
     c.client_id = "seam";
     c.redirect_uri = "https://x.integrations.getseam.com/cb";
     c.user_id = "u_1";
-    c.scope = "devices";
+    c.scope = std::move(scope);
     auto code = issue_code(s, c, now, 60);
     ck_assert(code.has_value());
     redemption_request req;
@@ -142,6 +143,44 @@ START_TEST(challenge_strings)
                      "Bearer realm=\"r\", error=\"invalid_token\"");
     ck_assert_std_eq(bearer_challenge("r", oauth_error::invalid_request),
                      "Bearer realm=\"r\", error=\"invalid_request\"");
+    /* RFC 6750 §3: the scope that is needed */
+    ck_assert_std_eq(
+        bearer_challenge("r", oauth_error::insufficient_scope, "a b"),
+        "Bearer realm=\"r\", error=\"insufficient_scope\", scope=\"a b\"");
+    ck_assert_std_eq(
+        bearer_challenge("r", oauth_error::insufficient_scope, ""),
+        "Bearer realm=\"r\", error=\"insufficient_scope\"");
+}
+END_TEST
+
+START_TEST(scopes_held)
+{
+    /* nothing required */
+    ck_assert(has_scopes("", ""));
+    ck_assert(has_scopes("devices", ""));
+    /* each required scope, in any order */
+    ck_assert(has_scopes("devices", "devices"));
+    ck_assert(has_scopes("a b c", "a"));
+    ck_assert(has_scopes("a b c", "c"));
+    ck_assert(has_scopes("a b c", "c a"));
+    ck_assert(has_scopes("a b c", "a b c"));
+    ck_assert(has_scopes("intercoms:unlock devices", "intercoms:unlock"));
+    /* empty scope-tokens in the requirement are skipped */
+    ck_assert(has_scopes("a b", "a  b"));
+    ck_assert(has_scopes("a", " a "));
+    /* one missing is enough to fail */
+    ck_assert(!has_scopes("", "a"));
+    ck_assert(!has_scopes("a", "a b"));
+    ck_assert(!has_scopes("a b", "b c"));
+    /* whole scope-tokens, not prefixes or substrings */
+    ck_assert(!has_scopes("devices", "device"));
+    ck_assert(!has_scopes("device", "devices"));
+    ck_assert(!has_scopes("intercoms", "intercoms:unlock"));
+    ck_assert(!has_scopes("intercoms:unlock", "intercoms"));
+    ck_assert(!has_scopes("ab", "a"));
+    ck_assert(!has_scopes("a_b", "b"));
+    /* case matters (RFC 6749 §3.3) */
+    ck_assert(!has_scopes("Devices", "devices"));
 }
 END_TEST
 
@@ -214,6 +253,62 @@ START_TEST(check_revoked)
 }
 END_TEST
 
+START_TEST(check_scopes)
+{
+    temp_store ts;
+    store &s = ts.get();
+    std::string token = live_token(s, 1000, "devices intercoms:unlock");
+    std::string header = "Bearer " + token;
+
+    /* every required scope granted: 204 */
+    for (const char *ok : {"", "devices", "intercoms:unlock",
+                           "intercoms:unlock devices"})
+    {
+        bearer_result r = check_bearer(s, header, "r", 1001, ok);
+        ck_assert_msg(r.status == 204, "status %d for \"%s\"", r.status,
+                      ok);
+        ck_assert(r.error == oauth_error::none);
+        ck_assert_std_eq(r.challenge, "");
+        ck_assert_std_eq(r.token.scope, "devices intercoms:unlock");
+    }
+
+    /* RFC 6750 §3.1: 403 insufficient_scope, naming what is needed */
+    bearer_result r = check_bearer(s, header, "r", 1001, "access_codes");
+    ck_assert_int_eq(r.status, 403);
+    ck_assert(r.error == oauth_error::insufficient_scope);
+    ck_assert_std_eq(r.challenge,
+                     "Bearer realm=\"r\", error=\"insufficient_scope\", "
+                     "scope=\"access_codes\"");
+    r = check_bearer(s, header, "seam-oauth", 1001, "devices access_codes");
+    ck_assert_int_eq(r.status, 403);
+    ck_assert_std_eq(r.challenge,
+                     "Bearer realm=\"seam-oauth\", "
+                     "error=\"insufficient_scope\", "
+                     "scope=\"devices access_codes\"");
+    ck_assert_int_eq(check_bearer(s, header, "r", 1001, "intercoms").status,
+                     403);
+
+    /* a dead token is 401 invalid_token whatever the scope */
+    r = check_bearer(s, header, "r", 1000 + 3600, "access_codes");
+    ck_assert_int_eq(r.status, 401);
+    ck_assert(r.error == oauth_error::invalid_token);
+    ck_assert_std_eq(r.challenge,
+                     "Bearer realm=\"r\", error=\"invalid_token\"");
+    r = check_bearer(s, "Bearer unknown", "r", 1001, "devices");
+    ck_assert_int_eq(r.status, 401);
+    ck_assert(r.error == oauth_error::invalid_token);
+    /* no header: 401 without an error or a scope */
+    r = check_bearer(s, std::nullopt, "r", 1001, "devices");
+    ck_assert_int_eq(r.status, 401);
+    ck_assert_std_eq(r.challenge, "Bearer realm=\"r\"");
+
+    /* a token without scope passes only where none is required */
+    std::string bare = "Bearer " + live_token(s, 1000, "");
+    ck_assert_int_eq(check_bearer(s, bare, "r", 1001).status, 204);
+    ck_assert_int_eq(check_bearer(s, bare, "r", 1001, "devices").status, 403);
+}
+END_TEST
+
 Suite *
 bearer_suite()
 {
@@ -225,11 +320,13 @@ bearer_suite()
     tcase_add_test(tc, parse_other_scheme);
     tcase_add_test(tc, parse_malformed);
     tcase_add_test(tc, challenge_strings);
+    tcase_add_test(tc, scopes_held);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("check");
     tcase_add_test(tc, check_statuses);
     tcase_add_test(tc, check_revoked);
+    tcase_add_test(tc, check_scopes);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -42,6 +42,53 @@ START_TEST(options)
 }
 END_TEST
 
+START_TEST(refresh_consent_introspect_options)
+{
+    client_config c;
+    c.id = "seam";
+    /* the defaults: refresh tokens reused, consent asked, own tokens only */
+    ck_assert(!c.rotate_refresh_tokens);
+    ck_assert(c.consent);
+    ck_assert(!c.introspect);
+
+    ck_assert_std_eq(configure_client(c, "refresh=rotate"), "");
+    ck_assert(c.rotate_refresh_tokens);
+    ck_assert_std_eq(configure_client(c, "refresh=reuse"), "");
+    ck_assert(!c.rotate_refresh_tokens);
+    ck_assert_std_eq(configure_client(c, "refresh=rotate"), "");
+
+    ck_assert_std_eq(configure_client(c, "consent=off"), "");
+    ck_assert(!c.consent);
+    ck_assert_std_eq(configure_client(c, "consent=on"), "");
+    ck_assert(c.consent);
+    ck_assert_std_eq(configure_client(c, "consent=off"), "");
+
+    ck_assert_std_eq(configure_client(c, "introspect"), "");
+    ck_assert(c.introspect);
+
+    /* each option leaves the others alone */
+    ck_assert(c.rotate_refresh_tokens);
+    ck_assert(!c.consent);
+    ck_assert(!c.intercom_guide);
+    ck_assert(!c.require_pkce);
+
+    /* misspelt values are refused, and change nothing */
+    for (const char *bad : {"refresh=", "refresh=rotated", "refresh=Rotate",
+                            "refresh", "consent=", "consent=no",
+                            "consent=OFF", "consent", "introspect=on",
+                            "introspect=1", "Introspect"})
+    {
+        ck_assert_msg(!configure_client(c, bad).empty(), "\"%s\" accepted",
+                      bad);
+    }
+    ck_assert(c.rotate_refresh_tokens);
+    ck_assert(!c.consent);
+    ck_assert(c.introspect);
+    ck_assert_contains(configure_client(c, "refresh=rotated"),
+                       "refresh=rotated");
+}
+END_TEST
+
 START_TEST(option_errors)
 {
     client_config c;
@@ -166,6 +213,7 @@ clients_suite()
     Suite *s = suite_create("clients");
     TCase *tc = tcase_create("config");
     tcase_add_test(tc, options);
+    tcase_add_test(tc, refresh_consent_introspect_options);
     tcase_add_test(tc, option_errors);
     tcase_add_test(tc, secret_file);
     tcase_add_test(tc, finish_errors);

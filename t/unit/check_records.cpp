@@ -1,5 +1,6 @@
 /*
- * records.h: the binary values kept in LMDB. Round trips, and every
+ * records.h: the binary values kept in LMDB (codes, tombstones, grants,
+ * access and refresh tokens, users, sessions). Round trips, and every
  * truncated, extended or corrupted value decodes to nullopt or to some
  * record, never past its end (Check reports a crash as an error).
  */
@@ -70,6 +71,7 @@ sample_grant()
     g.created_at = 42;
     g.access_tokens = {{std::string(32, '\x01'), 100},
                        {std::string(32, '\xff'), UINT64_MAX}};
+    g.refresh_tokens = {{std::string(32, '\x02'), 86400}};
     return g;
 }
 
@@ -83,6 +85,18 @@ user_record
 sample_user()
 {
     return {"u_abc", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", 7};
+}
+
+refresh_token_record
+sample_refresh()
+{
+    return {0x1112131415161718ULL, std::string(16, '\x7f'), "seam", 2000};
+}
+
+session_record
+sample_session()
+{
+    return {1300, "u_1", "owner@example.com", 0x2122232425262728ULL};
 }
 
 /* Every proper prefix of `value` is refused by `decode`. */
@@ -182,11 +196,25 @@ START_TEST(grant_round_trip)
     ck_assert(d->access_tokens[0].expires_at == 100);
     ck_assert(d->access_tokens[1].hash == g.access_tokens[1].hash);
     ck_assert(d->access_tokens[1].expires_at == UINT64_MAX);
+    ck_assert_uint_eq(d->refresh_tokens.size(), 1);
+    ck_assert(d->refresh_tokens[0].hash == g.refresh_tokens[0].hash);
+    ck_assert(d->refresh_tokens[0].expires_at == 86400);
 
     grant_record none;
     auto dn = decode_grant(encode(none));
     ck_assert(dn.has_value());
     ck_assert_uint_eq(dn->access_tokens.size(), 0);
+    ck_assert_uint_eq(dn->refresh_tokens.size(), 0);
+
+    /* refresh tokens only: the two lists are not mixed up */
+    grant_record only;
+    only.refresh_tokens = {{std::string(32, 'a'), 1}, {"b", 2}};
+    auto dr = decode_grant(encode(only));
+    ck_assert(dr.has_value());
+    ck_assert_uint_eq(dr->access_tokens.size(), 0);
+    ck_assert_uint_eq(dr->refresh_tokens.size(), 2);
+    ck_assert_std_eq(dr->refresh_tokens[1].hash, "b");
+    ck_assert(dr->refresh_tokens[1].expires_at == 2);
 }
 END_TEST
 
@@ -218,6 +246,48 @@ START_TEST(user_round_trip)
 }
 END_TEST
 
+START_TEST(refresh_round_trip)
+{
+    refresh_token_record r = sample_refresh();
+    std::string v = encode(r);
+    ck_assert(kind_of(v) == record_kind::refresh_token);
+    auto d = decode_refresh_token(v);
+    ck_assert(d.has_value());
+    ck_assert(d->expires_at == r.expires_at);
+    ck_assert(d->grant_id == r.grant_id);
+    ck_assert_std_eq(d->client_id, "seam");
+    ck_assert(d->rotated_at == 2000);
+
+    /* the current one: rotated_at 0 */
+    auto current = decode_refresh_token(
+        encode(refresh_token_record{5, "g", "c", 0}));
+    ck_assert(current.has_value());
+    ck_assert(current->rotated_at == 0);
+    ck_assert(current->expires_at == 5);
+    ck_assert_std_eq(current->grant_id, "g");
+    ck_assert_std_eq(current->client_id, "c");
+}
+END_TEST
+
+START_TEST(session_round_trip)
+{
+    session_record r = sample_session();
+    std::string v = encode(r);
+    ck_assert(kind_of(v) == record_kind::session);
+    auto d = decode_session(v);
+    ck_assert(d.has_value());
+    ck_assert(d->expires_at == 1300);
+    ck_assert_std_eq(d->user_id, "u_1");
+    ck_assert_std_eq(d->email, "owner@example.com");
+    ck_assert(d->auth_time == r.auth_time);
+
+    auto empty = decode_session(encode(session_record{}));
+    ck_assert(empty.has_value());
+    ck_assert_std_eq(empty->email, "");
+    ck_assert(empty->auth_time == 0);
+}
+END_TEST
+
 START_TEST(wrong_kind_refused)
 {
     std::string code = encode(sample_code());
@@ -225,6 +295,8 @@ START_TEST(wrong_kind_refused)
     std::string grant = encode(sample_grant());
     std::string token = encode(sample_token());
     std::string user = encode(sample_user());
+    std::string refresh = encode(sample_refresh());
+    std::string session = encode(sample_session());
 
     ck_assert(!decode_code(stone));
     ck_assert(!decode_code(token));
@@ -234,6 +306,24 @@ START_TEST(wrong_kind_refused)
     ck_assert(!decode_access_token(grant));
     ck_assert(!decode_user(token));
     ck_assert(!decode_user(grant));
+
+    /* the two new kinds, against each other and their neighbours */
+    ck_assert(!decode_refresh_token(session));
+    ck_assert(!decode_refresh_token(token));
+    ck_assert(!decode_refresh_token(user));
+    ck_assert(!decode_session(refresh));
+    ck_assert(!decode_session(user));
+    ck_assert(!decode_session(token));
+    ck_assert(!decode_access_token(refresh));
+    ck_assert(!decode_user(session));
+    ck_assert(!decode_grant(refresh));
+    ck_assert(!decode_tombstone(session));
+    /* both are an integer, two strings, an integer: only the kind byte
+     * tells a refresh token from a session */
+    std::string relabelled = refresh;
+    relabelled[0] = static_cast<char>(record_kind::session);
+    ck_assert(!decode_refresh_token(relabelled));
+    ck_assert(decode_session(relabelled).has_value());
 }
 END_TEST
 
@@ -241,12 +331,16 @@ START_TEST(kind_of_rejects)
 {
     ck_assert(!kind_of(""));
     ck_assert(!kind_of(std::string(1, '\x01')));
-    ck_assert(kind_of(std::string("\x01\x01", 2)) == record_kind::code);
-    ck_assert(kind_of(std::string("\x05\x01", 2)) == record_kind::user);
-    ck_assert(!kind_of(std::string("\x00\x01", 2)));
-    ck_assert(!kind_of(std::string("\x80\x01", 2)));
-    ck_assert(!kind_of(std::string("\xff\x01", 2)));
-    ck_assert(!kind_of(std::string("\x01\x02", 2)));   /* other version */
+    ck_assert(kind_of(std::string("\x01\x02", 2)) == record_kind::code);
+    ck_assert(kind_of(std::string("\x05\x02", 2)) == record_kind::user);
+    ck_assert(kind_of(std::string("\x06\x02", 2))
+              == record_kind::refresh_token);
+    ck_assert(kind_of(std::string("\x07\x02", 2)) == record_kind::session);
+    ck_assert(kind_of(std::string("\x08\x02", 2)) == record_kind::throttle);
+    ck_assert(!kind_of(std::string("\x00\x02", 2)));
+    ck_assert(!kind_of(std::string("\x09\x02", 2)));
+    ck_assert(!kind_of(std::string("\xff\x02", 2)));
+    ck_assert(!kind_of(std::string("\x01\x01", 2)));   /* format 1 */
     ck_assert(!kind_of(std::string("\x01\x00", 2)));
 }
 END_TEST
@@ -254,7 +348,7 @@ END_TEST
 START_TEST(version_refused)
 {
     std::string v = encode(sample_token());
-    v[1] = 2;
+    v[1] = 1;   /* format 1, fixed-width integers, is no longer read */
     ck_assert(!decode_access_token(v));
     ck_assert(!kind_of(v));
 }
@@ -276,43 +370,69 @@ START_TEST(truncated_refused)
                          });
     all_prefixes_refused(encode(sample_user()),
                          [](std::string_view v) { return decode_user(v); });
+    all_prefixes_refused(encode(sample_refresh()),
+                         [](std::string_view v) {
+                             return decode_refresh_token(v);
+                         });
+    all_prefixes_refused(encode(sample_session()),
+                         [](std::string_view v) {
+                             return decode_session(v);
+                         });
 }
 END_TEST
 
+/* LEB128, as records.cpp writes integers (format 2) */
+static std::string
+varint(uint64_t v)
+{
+    std::string out;
+    while (v >= 0x80) {
+        out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+        v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+    return out;
+}
+
 START_TEST(huge_lengths_refused)
 {
-    /* a string length of 2^64-1, 2^63 and just over the value's size */
-    std::string v = encode(code_tombstone{1, "abc"});
-    /* layout: kind, version, u64 expires_at, u64 length, bytes */
+    /* a tombstone is: kind, version, varint expires_at, varint length,
+     * bytes; a string length of 2^64-1, 2^63 and just over the value's
+     * size must be refused */
+    std::string head("\x02\x02", 2);
+    head += varint(1);
+    ck_assert(encode(code_tombstone{1, "abc"}) == head + varint(3) + "abc");
     for (uint64_t len : {UINT64_MAX, uint64_t(1) << 63, uint64_t(4),
                          uint64_t(1) << 16, (uint64_t(1) << 16) + 1})
     {
-        std::string bad = v;
-        for (int i = 0; i < 8; i++) {
-            bad[10 + i] = static_cast<char>(len >> (56 - 8 * i) & 0xff);
-        }
+        std::string bad = head + varint(len) + "abc";
         ck_assert_msg(!decode_tombstone(bad), "length %llu decoded",
                       static_cast<unsigned long long>(len));
     }
 
-    /* a grant claiming 2^64-1 or 2^16+1 access tokens: the count is the
-     * u64 right after created_at */
+    /* a grant claiming 2^64-1 or 2^16+1 access or refresh tokens: the
+     * counts are the two varints after created_at, at the end of an
+     * empty grant */
     grant_record g;
-    g.created_at = 0x1122334455667788ULL;
+    g.created_at = 7;
     std::string gv = encode(g);
-    size_t created_at = gv.find("\x11\x22\x33\x44\x55\x66\x77\x88");
-    ck_assert(created_at != std::string::npos);
-    size_t count_at = created_at + 8;
-    ck_assert(gv.size() >= count_at + 8);
-    ck_assert(gv.substr(count_at, 8) == std::string(8, '\0'));
+    ck_assert(gv.substr(gv.size() - 2) == std::string(2, '\0'));
+    std::string prefix = gv.substr(0, gv.size() - 2);
     for (uint64_t n : {UINT64_MAX, (uint64_t(1) << 16) + 1, uint64_t(1)}) {
-        std::string bad = gv;
-        for (int i = 0; i < 8; i++) {
-            bad[count_at + i] = static_cast<char>(n >> (56 - 8 * i) & 0xff);
-        }
-        ck_assert_msg(!decode_grant(bad), "a count of %llu decoded",
+        ck_assert_msg(!decode_grant(prefix + varint(n) + std::string(1, '\0')),
+                      "a count of %llu decoded",
+                      static_cast<unsigned long long>(n));
+        ck_assert_msg(!decode_grant(prefix + std::string(1, '\0') + varint(n)),
+                      "a refresh count of %llu decoded",
                       static_cast<unsigned long long>(n));
     }
+
+    /* a varint of eleven bytes, or a tenth byte over 1, is refused */
+    std::string over = head.substr(0, 2) + std::string(9, '\xff') + "\x02"
+                       + varint(0);
+    ck_assert(!decode_tombstone(over));
+    std::string padded = head.substr(0, 2) + "\x81\x00" + varint(0);
+    ck_assert(!decode_tombstone(padded));
 }
 END_TEST
 
@@ -332,6 +452,14 @@ START_TEST(corrupted_never_crash)
                         });
     corruptions_survive(encode(sample_user()),
                         [](std::string_view v) { return decode_user(v); });
+    corruptions_survive(encode(sample_refresh()),
+                        [](std::string_view v) {
+                            return decode_refresh_token(v);
+                        });
+    corruptions_survive(encode(sample_session()),
+                        [](std::string_view v) {
+                            return decode_session(v);
+                        });
 }
 END_TEST
 
@@ -347,8 +475,8 @@ START_TEST(garbage_never_crash)
             v.push_back(static_cast<char>(x >> 16));
         }
         if (len >= 2) {
-            v[0] = static_cast<char>(1 + round % 5);
-            v[1] = 1;
+            v[0] = static_cast<char>(1 + round % 7);
+            v[1] = 2;   /* the current format, so the bodies are read */
         }
         guarded g(v);
         (void) decode_code(g.view());
@@ -356,6 +484,8 @@ START_TEST(garbage_never_crash)
         (void) decode_grant(g.view());
         (void) decode_access_token(g.view());
         (void) decode_user(g.view());
+        (void) decode_refresh_token(g.view());
+        (void) decode_session(g.view());
         (void) kind_of(g.view());
     }
 }
@@ -371,6 +501,8 @@ records_suite()
     tcase_add_test(tc, grant_round_trip);
     tcase_add_test(tc, token_round_trip);
     tcase_add_test(tc, user_round_trip);
+    tcase_add_test(tc, refresh_round_trip);
+    tcase_add_test(tc, session_round_trip);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("malformed");

@@ -1,7 +1,8 @@
 /*
  * token_endpoint.h: POST /oauth/token planning (RFC 6749 §2.3, §3.2,
- * §4.1.3, §5.2; security.md rows 23-28 and 34) and the answer to a
- * redemption (§5.1, row 37).
+ * §4.1.3, §5.2; security.md rows 23-28 and 34), grant_type=refresh_token
+ * (§6), the answer to a redemption (§5.1, row 37), revocation (RFC 7009)
+ * and introspection (RFC 7662).
  */
 #include "crypto.h"
 #include "helpers.h"
@@ -40,6 +41,23 @@ make_config()
     ck_assert_std_eq(configure_client(other, "redirect=https://o.example/cb"),
                      "");
     config.clients.push_back(other);
+
+    client_config rotor;
+    rotor.id = "rotor";
+    ck_assert_std_eq(configure_client(rotor, "secret=rotor-secret"), "");
+    ck_assert_std_eq(configure_client(rotor, "redirect=https://r.example/cb"),
+                     "");
+    ck_assert_std_eq(configure_client(rotor, "refresh=rotate"), "");
+    config.clients.push_back(rotor);
+
+    /* a resource server that may introspect any token */
+    client_config rs;
+    rs.id = "rs";
+    ck_assert_std_eq(configure_client(rs, "secret=rs-secret"), "");
+    ck_assert_std_eq(configure_client(rs, "redirect=https://rs.example/cb"),
+                     "");
+    ck_assert_std_eq(configure_client(rs, "introspect"), "");
+    config.clients.push_back(rs);
     return config;
 }
 
@@ -89,22 +107,84 @@ ready(const token_plan &p)
 
 /* An error answer: status, the JSON error code, no-store. */
 void
+expect_error(const http_answer &a, int status, const char *error)
+{
+    ck_assert_int_eq(a.status, status);
+    ck_assert_std_eq(a.content_type, "application/json");
+    json body = json::parse(a.body, nullptr, false);
+    ck_assert_msg(body.is_object(), "body is not JSON: %s", a.body.c_str());
+    ck_assert_std_eq(body.value("error", ""), error);
+    ck_assert_std_eq(header(a, "Cache-Control").value_or(""), "no-store");
+    ck_assert_std_eq(header(a, "Pragma").value_or(""), "no-cache");
+}
+
+void
 expect_error(const token_plan &p, int status, const char *error)
 {
     ck_assert_msg(!ready(p), "the request was accepted");
-    ck_assert_int_eq(p.answer.status, status);
-    ck_assert_std_eq(p.answer.content_type, "application/json");
-    json body = json::parse(p.answer.body, nullptr, false);
-    ck_assert_msg(body.is_object(), "body is not JSON: %s",
-                  p.answer.body.c_str());
-    ck_assert_std_eq(body.value("error", ""), error);
-    ck_assert_std_eq(header(p.answer, "Cache-Control").value_or(""),
-                     "no-store");
-    ck_assert_std_eq(header(p.answer, "Pragma").value_or(""), "no-cache");
+    ck_assert_msg(p.work == token_work::none, "the request goes on to work");
+    expect_error(p.answer, status, error);
+}
+
+void
+expect_error(const revocation_plan &p, int status, const char *error)
+{
+    ck_assert_msg(!p.ready, "the revocation was accepted");
+    ck_assert_std_eq(p.token, "");
+    expect_error(p.answer, status, error);
 }
 
 const std::string body_auth = std::string("&client_id=seam&client_secret=")
                               + secret;
+
+/* Tokens of the client "seam" for u_42, redeemed at 1001: the access
+ * token lives an hour, the refresh token a day. */
+redemption
+seam_tokens(store &s, const std::string &scope = "devices")
+{
+    code_record c;
+    c.client_id = "seam";
+    c.redirect_uri = "https://x.integrations.getseam.com/cb";
+    c.user_id = "u_42";
+    c.scope = scope;
+    auto code = issue_code(s, c, 1000, 60);
+    ck_assert(code.has_value());
+    redemption_request req;
+    req.code = *code;
+    req.client_id = "seam";
+    req.redirect_uri = c.redirect_uri;
+    req.now = 1001;
+    req.access_token_ttl = 3600;
+    req.refresh_token_ttl = 86400;
+    redemption r = redeem_code(s, req);
+    ck_assert_msg(r.error == oauth_error::none, "redemption failed: %s",
+                  r.description.c_str());
+    ck_assert(!r.refresh_token.empty());
+    return r;
+}
+
+/* An introspection answer: 200, JSON, no-store; its body. */
+json
+introspection(const http_answer &a)
+{
+    ck_assert_int_eq(a.status, 200);
+    ck_assert_std_eq(a.content_type, "application/json");
+    ck_assert_std_eq(header(a, "Cache-Control").value_or(""), "no-store");
+    json body = json::parse(a.body, nullptr, false);
+    ck_assert_msg(body.is_object(), "body is not JSON: %s", a.body.c_str());
+    ck_assert_msg(body.contains("active") && body["active"].is_boolean(),
+                  "no boolean active: %s", a.body.c_str());
+    return body;
+}
+
+/* RFC 7662 §2.2: an inactive token is {"active":false} and nothing else. */
+void
+expect_inactive(const http_answer &a)
+{
+    json body = introspection(a);
+    ck_assert_msg(body == json({{"active", false}}), "not inactive: %s",
+                  a.body.c_str());
+}
 
 }  // namespace
 
@@ -546,6 +626,353 @@ START_TEST(answer_errors)
 }
 END_TEST
 
+/* ---- grant_type=refresh_token (RFC 6749 §6) ------------------------- */
+
+START_TEST(refresh_ready)
+{
+    oauth_config config = make_config();
+    config.access_token_ttl = 600;
+    config.refresh_token_ttl = 7200;
+    config.refresh_grace = 30;
+    token_plan p = plan(post_form("grant_type=refresh_token&refresh_token=rt-1"
+                                  "&scope=devices" + body_auth),
+                        config, 1234);
+    ck_assert(p.work == token_work::refresh);
+    ck_assert(!ready(p));
+    const refresh_request &r = p.refresh;
+    ck_assert_std_eq(r.refresh_token, "rt-1");
+    ck_assert_std_eq(r.client_id, "seam");
+    ck_assert(r.scope.has_value());
+    ck_assert_std_eq(r.scope.value_or(""), "devices");
+    ck_assert(r.now == 1234);
+    ck_assert(r.access_token_ttl == 600);
+    ck_assert(r.refresh_token_ttl == 7200);
+    ck_assert(r.grace == 30);
+    ck_assert(!r.rotate);                       /* refresh=reuse */
+    ck_assert_std_eq(r.key, std::string(32, 'r'));
+    ck_assert_std_eq(p.redeem.code, "");
+
+    /* no scope: absent, not empty; a client with refresh=rotate, by
+     * Basic */
+    p = plan(post_form("grant_type=refresh_token&refresh_token=rt-2",
+                       basic("rotor", "rotor-secret")),
+             config, 5);
+    ck_assert(p.work == token_work::refresh);
+    ck_assert(!p.refresh.scope);
+    ck_assert(p.refresh.rotate);
+    ck_assert_std_eq(p.refresh.client_id, "rotor");
+    ck_assert_std_eq(p.refresh.refresh_token, "rt-2");
+    ck_assert(p.refresh.now == 5);
+
+    /* a JSON body */
+    token_request j = post_form(
+        "{\"grant_type\":\"refresh_token\",\"refresh_token\":\"rt-3\","
+        "\"client_id\":\"seam\",\"client_secret\":\"s3cret-value\"}");
+    j.content_type = "application/json";
+    p = plan(j, config, 1);
+    ck_assert(p.work == token_work::refresh);
+    ck_assert_std_eq(p.refresh.refresh_token, "rt-3");
+
+    /* a code grant plans no refresh */
+    p = plan(post_form("grant_type=authorization_code&code=abc" + body_auth),
+             config, 1);
+    ck_assert(p.work == token_work::redeem);
+    ck_assert_std_eq(p.refresh.refresh_token, "");
+}
+END_TEST
+
+START_TEST(refresh_refused)
+{
+    oauth_config config = make_config();
+    /* no refresh_token, or an empty one (RFC 6749 §3.1: omitted) */
+    expect_error(plan(post_form("grant_type=refresh_token" + body_auth),
+                      config, 1),
+                 400, "invalid_request");
+    expect_error(plan(post_form("grant_type=refresh_token&refresh_token="
+                                + body_auth),
+                      config, 1),
+                 400, "invalid_request");
+    /* a code is no refresh token */
+    expect_error(plan(post_form("grant_type=refresh_token&code=abc"
+                                + body_auth),
+                      config, 1),
+                 400, "invalid_request");
+    /* twice */
+    expect_error(plan(post_form("grant_type=refresh_token&refresh_token=a"
+                                "&refresh_token=b" + body_auth),
+                      config, 1),
+                 400, "invalid_request");
+    /* the client authenticates first */
+    token_plan p = plan(post_form("grant_type=refresh_token&refresh_token=a",
+                                  basic("seam", "wrong")),
+                        config, 1);
+    expect_error(p, 401, "invalid_client");
+    ck_assert_std_eq(header(p.answer, "WWW-Authenticate").value_or(""),
+                     "Basic realm=\"seam-oauth\"");
+    expect_error(plan(post_form("grant_type=refresh_token&refresh_token=a"),
+                      config, 1),
+                 401, "invalid_client");
+    const std::string form = "grant_type=refresh_token&refresh_token=a"
+                             + body_auth;
+    token_request r = post_form(form);
+    r.method = "GET";
+    expect_error(plan(r, config, 1), 405, "invalid_request");
+}
+END_TEST
+
+START_TEST(answer_refresh_token)
+{
+    oauth_config config = make_config();
+    temp_store ts;
+    redemption r = seam_tokens(ts.get());
+    json body = json::parse(answer_redemption(r, config).body);
+    ck_assert_std_eq(body.value("access_token", ""), r.access_token);
+    ck_assert_std_eq(body.value("refresh_token", ""), r.refresh_token);
+    ck_assert_std_ne(r.refresh_token, r.access_token);
+    ck_assert_int_eq(body["expires_in"].get<int>(), 3600);
+
+    /* the answer to a rotation: the new pair */
+    refresh_request req;
+    req.refresh_token = r.refresh_token;
+    req.client_id = "seam";
+    req.now = 2000;
+    req.rotate = true;
+    req.key = std::string(32, 'r');
+    redemption next = refresh_grant(ts.get(), req);
+    ck_assert(next.error == oauth_error::none);
+    http_answer a = answer_redemption(next, config);
+    ck_assert_int_eq(a.status, 200);
+    body = json::parse(a.body);
+    ck_assert_std_eq(body.value("access_token", ""), next.access_token);
+    ck_assert_std_eq(body.value("refresh_token", ""), next.refresh_token);
+    ck_assert_std_ne(next.refresh_token, r.refresh_token);
+    ck_assert_std_eq(body.value("scope", ""), "devices");
+    ck_assert_std_eq(body.value("user_id", ""), "u_42");
+
+    /* a reused refresh token: invalid_grant */
+    req.now = 3000;
+    a = answer_redemption(refresh_grant(ts.get(), req), config);
+    expect_error(a, 400, "invalid_grant");
+}
+END_TEST
+
+/* ---- client authentication, shared by the three endpoints ------------ */
+
+START_TEST(authenticate_shared)
+{
+    oauth_config config = make_config();
+    const std::string form = "token=t" + body_auth;
+    authenticated a = authenticate_client(post_form(form), config,
+                                          "the revocation endpoint");
+    ck_assert(!a.error);
+    ck_assert_ptr_eq(a.client, config.find("seam"));
+    ck_assert(!a.basic);
+    ck_assert_std_eq(a.p.value("token"), "t");
+
+    std::string b = basic("rs", "rs-secret");
+    a = authenticate_client(post_form("token=t", b), config, "x");
+    ck_assert(!a.error);
+    ck_assert_ptr_eq(a.client, config.find("rs"));
+    ck_assert(a.basic);
+
+    /* the endpoint is named in the 405 */
+    token_request get = post_form(form);
+    get.method = "GET";
+    a = authenticate_client(get, config, "the revocation endpoint");
+    ck_assert(a.error.has_value());
+    ck_assert_ptr_null(a.client);
+    expect_error(*a.error, 405, "invalid_request");
+    ck_assert_std_eq(header(*a.error, "Allow").value_or(""), "POST");
+    ck_assert_contains(json::parse(a.error->body).value("error_description",
+                                                        ""),
+                       "the revocation endpoint");
+
+    /* failures: no client */
+    a = authenticate_client(post_form("token=t", basic("rs", "x")), config,
+                            "x");
+    ck_assert_ptr_null(a.client);
+    ck_assert(a.error.has_value());
+    expect_error(*a.error, 401, "invalid_client");
+    ck_assert(header(*a.error, "WWW-Authenticate").has_value());
+    a = authenticate_client(post_form("token=t&client_secret=rs-secret", b),
+                            config, "x");
+    ck_assert_ptr_null(a.client);
+    expect_error(*a.error, 400, "invalid_request");
+}
+END_TEST
+
+/* ---- revocation (RFC 7009) ------------------------------------------- */
+
+START_TEST(revocation_ready)
+{
+    oauth_config config = make_config();
+    const std::string form = "token=tok-1" + body_auth;
+    revocation_plan p = plan_revocation(post_form(form), config);
+    ck_assert(p.ready);
+    ck_assert_std_eq(p.token, "tok-1");
+    ck_assert_std_eq(p.client_id, "seam");
+    /* §2.2: 200, whatever the token was */
+    ck_assert_int_eq(p.answer.status, 200);
+    ck_assert_std_eq(p.answer.body, "");
+    ck_assert_std_eq(header(p.answer, "Cache-Control").value_or(""),
+                     "no-store");
+
+    /* by Basic; token_type_hint is only a hint */
+    p = plan_revocation(post_form("token=tok-2&token_type_hint=refresh_token",
+                                  basic("other%3Aid", "x")),
+                        config);
+    ck_assert(p.ready);
+    ck_assert_std_eq(p.token, "tok-2");
+    ck_assert_std_eq(p.client_id, "other:id");
+}
+END_TEST
+
+START_TEST(revocation_refused)
+{
+    oauth_config config = make_config();
+    /* no token, or an empty one */
+    expect_error(plan_revocation(post_form(body_auth.substr(1)), config), 400,
+                 "invalid_request");
+    expect_error(plan_revocation(post_form("token=" + body_auth), config),
+                 400, "invalid_request");
+    expect_error(plan_revocation(post_form("token=a&token=b" + body_auth),
+                                 config),
+                 400, "invalid_request");
+    /* GET: 405 */
+    const std::string form = "token=tok" + body_auth;
+    token_request r = post_form(form);
+    r.method = "GET";
+    revocation_plan p = plan_revocation(r, config);
+    expect_error(p, 405, "invalid_request");
+    ck_assert_std_eq(header(p.answer, "Allow").value_or(""), "POST");
+    /* client authentication */
+    p = plan_revocation(post_form("token=tok", basic("seam", "wrong")),
+                        config);
+    expect_error(p, 401, "invalid_client");
+    ck_assert_std_eq(header(p.answer, "WWW-Authenticate").value_or(""),
+                     "Basic realm=\"seam-oauth\"");
+    ck_assert_std_eq(p.client_id, "");
+    expect_error(plan_revocation(post_form("token=tok&client_id=seam"),
+                                 config),
+                 401, "invalid_client");
+}
+END_TEST
+
+/* ---- introspection (RFC 7662) ---------------------------------------- */
+
+START_TEST(introspect_own)
+{
+    oauth_config config = make_config();
+    temp_store ts;
+    store &s = ts.get();
+    redemption r = seam_tokens(s);
+
+    const std::string form = "token=" + r.access_token + body_auth;
+    http_answer a = introspect(post_form(form), config, s, 1002);
+    json body = introspection(a);
+    ck_assert(body["active"] == true);
+    ck_assert_std_eq(body.value("client_id", ""), "seam");
+    ck_assert_std_eq(body.value("sub", ""), "u_42");
+    ck_assert_std_eq(body.value("user_id", ""), "u_42");
+    ck_assert(body["exp"].is_number_unsigned());
+    ck_assert(body["exp"].get<uint64_t>() == 1001 + 3600);
+    ck_assert_std_eq(body.value("token_type", ""), "Bearer");
+    ck_assert_std_eq(body.value("scope", ""), "devices");
+    ck_assert_uint_eq(body.size(), 7);
+
+    /* the refresh token, whatever the hint says */
+    const std::string rform = "token=" + r.refresh_token
+                              + "&token_type_hint=access_token" + body_auth;
+    body = introspection(introspect(post_form(rform), config, s, 1002));
+    ck_assert(body["active"] == true);
+    ck_assert_std_eq(body.value("token_type", ""), "refresh_token");
+    ck_assert_std_eq(body.value("client_id", ""), "seam");
+    ck_assert_std_eq(body.value("sub", ""), "u_42");
+    ck_assert(body["exp"].get<uint64_t>() == 1001 + 86400);
+    ck_assert_std_eq(body.value("scope", ""), "devices");
+
+    /* expired: inactive, nothing else */
+    expect_inactive(introspect(post_form(form), config, s, 1001 + 3600));
+    /* unknown */
+    const std::string unknown = "token=nope" + body_auth;
+    expect_inactive(introspect(post_form(unknown), config, s, 1002));
+
+    /* no scope: no scope member */
+    redemption bare = seam_tokens(s, "");
+    const std::string bform = "token=" + bare.access_token + body_auth;
+    body = introspection(introspect(post_form(bform), config, s, 1002));
+    ck_assert(body["active"] == true);
+    ck_assert(!body.contains("scope"));
+}
+END_TEST
+
+START_TEST(introspect_client_isolation)
+{
+    oauth_config config = make_config();
+    temp_store ts;
+    store &s = ts.get();
+    redemption r = seam_tokens(s);
+    const std::string unknown = "token=nope" + body_auth;
+    std::string inactive = introspect(post_form(unknown), config, s,
+                                      1002).body;
+
+    /* another client learns nothing, not even that the token exists: the
+     * very answer of an unknown token */
+    for (const std::string *token : {&r.access_token, &r.refresh_token}) {
+        const std::string form = "token=" + *token;
+        http_answer a = introspect(post_form(form, basic("other%3Aid", "x")),
+                                   config, s, 1002);
+        expect_inactive(a);
+        ck_assert_std_eq(a.body, inactive);
+        a = introspect(post_form(form, basic("rotor", "rotor-secret")),
+                       config, s, 1002);
+        expect_inactive(a);
+        ck_assert_std_eq(a.body, inactive);
+
+        /* a client with the introspect option sees every token */
+        json body = introspection(
+            introspect(post_form(form, basic("rs", "rs-secret")), config, s,
+                       1002));
+        ck_assert(body["active"] == true);
+        ck_assert_std_eq(body.value("client_id", ""), "seam");
+        ck_assert_std_eq(body.value("sub", ""), "u_42");
+        ck_assert_std_eq(body.value("scope", ""), "devices");
+    }
+    /* but not the dead ones */
+    const std::string form = "token=" + r.access_token;
+    expect_inactive(introspect(post_form(form, basic("rs", "rs-secret")),
+                               config, s, 1001 + 3600));
+    expect_inactive(introspect(post_form("token=nope",
+                                         basic("rs", "rs-secret")),
+                               config, s, 1002));
+}
+END_TEST
+
+START_TEST(introspect_refused)
+{
+    oauth_config config = make_config();
+    temp_store ts;
+    store &s = ts.get();
+    redemption r = seam_tokens(s);
+    expect_error(introspect(post_form(body_auth.substr(1)), config, s, 1002),
+                 400, "invalid_request");
+    const std::string form = "token=" + r.access_token + body_auth;
+    token_request get = post_form(form);
+    get.method = "GET";
+    http_answer a = introspect(get, config, s, 1002);
+    expect_error(a, 405, "invalid_request");
+    ck_assert_std_eq(header(a, "Allow").value_or(""), "POST");
+    /* without client authentication nothing is said about the token */
+    const std::string anon = "token=" + r.access_token;
+    a = introspect(post_form(anon), config, s, 1002);
+    expect_error(a, 401, "invalid_client");
+    ck_assert_not_contains(a.body, "u_42");
+    a = introspect(post_form(anon, basic("rs", "wrong")), config, s, 1002);
+    expect_error(a, 401, "invalid_client");
+    ck_assert_not_contains(a.body, "u_42");
+}
+END_TEST
+
 Suite *
 token_endpoint_suite()
 {
@@ -558,6 +985,8 @@ token_endpoint_suite()
     tcase_add_test(tc, json_params_direct);
     tcase_add_test(tc, grant_types);
     tcase_add_test(tc, duplicate_params);
+    tcase_add_test(tc, refresh_ready);
+    tcase_add_test(tc, refresh_refused);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("client_auth");
@@ -566,11 +995,24 @@ token_endpoint_suite()
     tcase_add_test(tc, basic_wrong_secret);
     tcase_add_test(tc, basic_malformed);
     tcase_add_test(tc, body_auth_failures);
+    tcase_add_test(tc, authenticate_shared);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("answer");
     tcase_add_test(tc, answer_success);
     tcase_add_test(tc, answer_errors);
+    tcase_add_test(tc, answer_refresh_token);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("revoke");
+    tcase_add_test(tc, revocation_ready);
+    tcase_add_test(tc, revocation_refused);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("introspect");
+    tcase_add_test(tc, introspect_own);
+    tcase_add_test(tc, introspect_client_isolation);
+    tcase_add_test(tc, introspect_refused);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -21,3 +21,4 @@ Suite *oauth_error_suite();
 Suite *crypto_suite();
 Suite *login_page_suite();
 Suite *password_suite();
+Suite *metadata_suite();
