@@ -109,7 +109,10 @@ check_authorization(const params &p, const oauth_config &config)
 
     /* OIDC Core §3.1.2.1 prompt values; others are ignored */
     std::vector<std::string> prompts;
-    split_scope(p.value("prompt"), prompts);
+    if (!split_scope(p.value("prompt"), prompts)) {
+        return redirect_error(c, oauth_error::invalid_request,
+                              "malformed prompt");
+    }
     for (const std::string &one : prompts) {
         r.prompt_login |= one == "login";
         r.prompt_consent |= one == "consent";

@@ -334,7 +334,9 @@ refresh_grant(store &s, const refresh_request &req)
         }
 
         if (rt->rotated_at != 0) {
-            if (req.rotate && req.now - rt->rotated_at <= req.grace) {
+            /* compared without subtracting: workers' clocks may differ by a
+             * second, and a replay "before" the rotation is in the window */
+            if (req.rotate && req.now <= rt->rotated_at + req.grace) {
                 /* the same pair again: concurrent refreshes agree */
                 std::string at = derive(req.key, "access", req.refresh_token);
                 auto atv = t.get(table::tokens, key_of(at));
