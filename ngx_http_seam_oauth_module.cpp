@@ -2114,7 +2114,7 @@ ngx_http_seam_oauth_job_sign_in(ngx_http_seam_oauth_job *job,
         return;
     }
 
-    auto user = seam::find_user_threaded(*store, job->email);
+    auto user = seam::find_user(*store, job->email);
     bool ok = user ? seam::verify_password(job->password,
                                            user->password_hash)
                    : (seam::verify_password_decoy(job->password), false);
@@ -2555,18 +2555,17 @@ ngx_http_seam_oauth_token_body(ngx_http_request_t *r)
         job->client_id = plan.work == seam::token_work::redeem
                          ? plan.redeem.client_id : plan.refresh.client_id;
 
-        seam::store  *store = ngx_http_seam_oauth_store;
-
         if (plan.work == seam::token_work::redeem) {
             job->redeem = std::move(plan.redeem);
             ngx_http_seam_oauth_post_redeem(r, job);
             return;
-
-        } else {
-            job->work = [job, store, r = std::move(plan.refresh)]() {
-                job->redeemed = seam::refresh_grant(*store, r);
-            };
         }
+
+        seam::store  *store = ngx_http_seam_oauth_store;
+
+        job->work = [job, store, r = std::move(plan.refresh)]() {
+            job->redeemed = seam::refresh_grant(*store, r);
+        };
 
         if (ngx_http_seam_oauth_post_job(r, job) != NGX_OK) {
             ngx_http_finalize_request(r, ngx_http_seam_oauth_send(r,

@@ -100,15 +100,6 @@ remove_user(store &s, std::string_view email)
 std::optional<user_record>
 find_user(store &s, std::string_view email)
 {
-    std::optional<user_record> out;
-    s.read_one(table::users, normalize_email(email),
-               [&](std::string_view v) { out = decode_user(v); });
-    return out;
-}
-
-std::optional<user_record>
-find_user_threaded(store &s, std::string_view email)
-{
     txn t = s.begin_read();
     auto value = t.get(table::users, normalize_email(email));
     return value ? decode_user(*value) : std::nullopt;

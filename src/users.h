@@ -33,10 +33,9 @@ user_change set_password(store &s, std::string_view email,
 /* Removes the owner and revokes every grant it gave. */
 user_change remove_user(store &s, std::string_view email);
 
+/* Uses its own read transaction: safe from a thread-pool thread, where
+ * sign-ins look owners up, and from the CLI. */
 std::optional<user_record> find_user(store &s, std::string_view email);
-/* Uses its own read transaction: safe from a thread-pool thread. */
-std::optional<user_record> find_user_threaded(store &s,
-                                              std::string_view email);
 
 std::vector<std::pair<std::string, user_record>> list_users(store &s);
 

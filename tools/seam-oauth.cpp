@@ -196,7 +196,7 @@ grant_command(seam::store &s, const std::vector<std::string> &args)
         return 0;
     }
     if (args.size() == 3 && args[0] == "revoke" && args[1] == "--user") {
-        auto u = seam::find_user_threaded(s, args[2]);
+        auto u = seam::find_user(s, args[2]);
         if (!u) {
             std::cerr << "seam-oauth: no owner " << args[2] << "\n";
             return 1;

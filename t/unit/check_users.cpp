@@ -61,12 +61,12 @@ START_TEST(add_and_find)
     ck_assert(u->created_at == 77);
     /* any case */
     ck_assert(find_user(s, "OWNER@EXAMPLE.COM").has_value());
-    auto t = find_user_threaded(s, "Owner@example.COM");
+    auto t = find_user(s, "Owner@example.COM");
     ck_assert(t.has_value());
     ck_assert_std_eq(t->user_id, id);
 
     ck_assert(!find_user(s, "other@example.com"));
-    ck_assert(!find_user_threaded(s, "other@example.com"));
+    ck_assert(!find_user(s, "other@example.com"));
     ck_assert(!find_user(s, "owner@example.co"));
 
     auto all = list_users(s);
