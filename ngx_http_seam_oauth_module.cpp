@@ -2803,8 +2803,8 @@ ngx_http_seam_oauth_copy(ngx_http_request_t *r, ngx_str_t *dst,
  * error_page redirect to a "seam_oauth_denied" location: auth_request
  * passes only 401 and 403 on, so a 400 travels as a 401 to there. */
 static ngx_int_t
-ngx_http_seam_oauth_record_denial(ngx_http_request_t *r, int status,
-    const std::string &challenge)
+ngx_http_seam_oauth_record_denial(ngx_http_request_t *r,
+    const seam::bearer_result &result)
 {
     ngx_str_t                         s;
     ngx_http_variable_value_t        *vv;
@@ -2813,8 +2813,13 @@ ngx_http_seam_oauth_record_denial(ngx_http_request_t *r, int status,
     smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
                ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
 
-    if (ngx_http_seam_oauth_copy(r, &s, std::to_string(status) + " "
-                                        + challenge)
+    /* "STATUS ERROR CHALLENGE", ERROR "-" when there is none */
+    std::string_view  error = seam::wire_name(result.error);
+
+    if (ngx_http_seam_oauth_copy(r, &s, std::to_string(result.status) + " "
+                                        + std::string(error.empty() ? "-"
+                                                                    : error)
+                                        + " " + result.challenge)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -2884,7 +2889,7 @@ ngx_http_seam_oauth_check(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (ngx_http_seam_oauth_record_denial(r, result.status, result.challenge)
+    if (ngx_http_seam_oauth_record_denial(r, result)
            != NGX_OK
         || ngx_http_seam_oauth_add_header(r, "WWW-Authenticate",
                                           result.challenge) != NGX_OK)
@@ -3030,22 +3035,21 @@ ngx_http_seam_oauth_denied_handler(ngx_http_request_t *r)
 
     try {
         int          status = NGX_HTTP_UNAUTHORIZED;
+        std::string  error = "-";
         std::string  challenge = seam::bearer_challenge(smcf->oauth->realm,
                                                         seam::oauth_error::none);
 
         if (!denial.empty()) {
+            size_t  sp = denial.find(' ', 4);
+
             status = std::stoi(std::string(denial.substr(0, 3)));
-            challenge = std::string(denial.substr(4));
+            error = std::string(denial.substr(4, sp - 4));
+            challenge = std::string(denial.substr(sp + 1));
         }
 
-        size_t  e = challenge.find("error=\"");
-        std::string  error = e == std::string::npos
-                             ? "" : challenge.substr(e + 7,
-                                   challenge.find('"', e + 7) - e - 7);
-
         a.status = status;
-        a.body = error.empty() ? "{\"error\":\"unauthorized\"}"
-                               : "{\"error\":\"" + error + "\"}";
+        a.body = error == "-" ? "{\"error\":\"unauthorized\"}"
+                              : "{\"error\":\"" + error + "\"}";
         a.headers.emplace_back("WWW-Authenticate", challenge);
         a.headers.emplace_back("Cache-Control", "no-store");
 
