@@ -3,8 +3,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
+#include <sys/random.h>
+
+#include <cerrno>
 #include <stdexcept>
 
 namespace seam {
@@ -12,11 +14,24 @@ namespace seam {
 std::string
 random_bytes(size_t n)
 {
+    /*
+     * The kernel's CSPRNG (getrandom(2), which OpenSSL itself seeds from),
+     * not RAND_bytes: secrets are also made in nginx's thread-pool threads,
+     * and OpenSSL's per-thread DRBG is freed by a thread-exit handler that
+     * can run after the exiting worker's OPENSSL_cleanup, crashing it
+     * (seen: a worker killed by SIGSEGV in libcrypto at shutdown).
+     */
     std::string out(n, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char *>(out.data()),
-                   static_cast<int>(n)) != 1)
-    {
-        throw std::runtime_error("RAND_bytes failed");
+    size_t done = 0;
+    while (done < n) {
+        ssize_t got = getrandom(&out[done], n - done, 0);
+        if (got < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            throw std::runtime_error("getrandom failed");
+        }
+        done += static_cast<size_t>(got);
     }
     return out;
 }

@@ -1,6 +1,7 @@
 /*
- * The few primitives the module needs, all from OpenSSL: CSPRNG bytes,
- * SHA-256, HMAC-SHA-256, constant-time comparison, base64 and base64url.
+ * The few primitives the module needs: CSPRNG bytes (the kernel's), and
+ * from OpenSSL SHA-256, HMAC-SHA-256 and constant-time comparison; base64
+ * and base64url.
  */
 #pragma once
 
@@ -10,7 +11,8 @@
 
 namespace seam {
 
-/* n bytes from OpenSSL's CSPRNG; throws std::runtime_error on failure. */
+/* n bytes from the kernel's CSPRNG (getrandom); throws std::runtime_error
+ * on failure. */
 std::string random_bytes(size_t n);
 
 /* A fresh secret: 32 CSPRNG bytes (256 bits) as 43 base64url characters. */
