@@ -75,6 +75,8 @@ $(BUILD)/nginx/objs/Makefile: config
 
 $(MODULE): $(BUILD)/nginx/objs/Makefile ngx_http_seam_oauth_module.cpp $(CORE_LIB) \
            $(GEN)/seam_oauth_templates.inc $(wildcard src/*.h)
+	# nginx's own Makefile does not know the core library: relink always
+	rm -f $(BUILD)/nginx/objs/ngx_http_seam_oauth_module.so
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
 	# a new file, not rewritten in place: a running nginx maps the old one
 	cp $(BUILD)/nginx/objs/ngx_http_seam_oauth_module.so $@.tmp && mv $@.tmp $@
@@ -99,7 +101,10 @@ prove: $(MODULE) $(CLI)
 $(BUILD)/seam-bench-fill: bench/fill.cpp $(CORE_LIB)
 	$(CXX) $(CXXFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
 
-bench: $(MODULE) $(CLI) $(BUILD)/seam-bench-fill
+$(BUILD)/seam-bench-check: bench/check.cpp $(CORE_LIB)
+	$(CXX) $(CXXFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
+
+bench: $(MODULE) $(CLI) $(BUILD)/seam-bench-fill $(BUILD)/seam-bench-check
 	bash bench/run.sh
 
 run: $(MODULE) $(CLI)

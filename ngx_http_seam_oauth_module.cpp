@@ -2836,6 +2836,12 @@ ngx_http_seam_oauth_record_denial(ngx_http_request_t *r,
 }
 
 
+/* One result for every check of this worker: checks run one at a time on
+ * the event loop, and its strings keep their capacity, so a warm check
+ * allocates nothing on the heap. */
+static seam::bearer_result  ngx_http_seam_oauth_bearer_result;
+
+
 /* The bearer check of one request: fills the ctx on success, records the
  * denial otherwise; returns the status the check decided. */
 static ngx_int_t
@@ -2871,9 +2877,9 @@ ngx_http_seam_oauth_check(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    result = seam::check_bearer(*ngx_http_seam_oauth_store, header,
-                                smcf->oauth->realm, ngx_time(),
-                                ngx_http_seam_oauth_view(required_scope));
+    seam::check_bearer(*ngx_http_seam_oauth_store, header,
+                       smcf->oauth->realm, ngx_time(),
+                       ngx_http_seam_oauth_view(required_scope), result);
 
     if (result.status == NGX_HTTP_NO_CONTENT) {
         if (ngx_http_seam_oauth_copy(r, &ctx->user_id, result.token.user_id)
@@ -2905,8 +2911,9 @@ static ngx_int_t
 ngx_http_seam_oauth_check_handler(ngx_http_request_t *r)
 {
     ngx_int_t                        rc;
-    seam::bearer_result              result;
     ngx_http_seam_oauth_loc_conf_t  *slcf;
+
+    seam::bearer_result  &result = ngx_http_seam_oauth_bearer_result;
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -2951,8 +2958,9 @@ ngx_http_seam_oauth_check_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_seam_oauth_access_handler(ngx_http_request_t *r)
 {
-    seam::bearer_result              result;
     ngx_http_seam_oauth_loc_conf_t  *slcf;
+
+    seam::bearer_result  &result = ngx_http_seam_oauth_bearer_result;
 
     slcf = static_cast<ngx_http_seam_oauth_loc_conf_t *>(
                ngx_http_get_module_loc_conf(r, ngx_http_seam_oauth_module));

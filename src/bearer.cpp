@@ -1,16 +1,27 @@
 #include "bearer.h"
 #include "grants.h"
 
+#include <array>
+
 namespace seam {
 
 static const size_t max_token = 512;
 
+/* RFC 6750 §2.1 b64token characters, as a table: one load per byte */
+static constexpr std::array<bool, 256> b64token_chars = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 256; c++) {
+        t[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+               || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
+               || c == '~' || c == '+' || c == '/';
+    }
+    return t;
+}();
+
 static bool
 b64token_char(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-           || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
-           || c == '~' || c == '+' || c == '/';
+    return b64token_chars[static_cast<unsigned char>(c)];
 }
 
 bearer_header
@@ -113,6 +124,24 @@ check_bearer(store &s, std::optional<std::string_view> header,
              std::string_view required_scope)
 {
     bearer_result r;
+    check_bearer(s, header, realm, now, required_scope, r);
+    return r;
+}
+
+void
+check_bearer(store &s, std::optional<std::string_view> header,
+             std::string_view realm, uint64_t now,
+             std::string_view required_scope, bearer_result &r)
+{
+    r.status = 204;
+    r.error = oauth_error::none;
+    r.challenge.clear();
+    /* a denial carries no token, not even the last check's */
+    r.token.expires_at = 0;
+    r.token.grant_id.clear();
+    r.token.user_id.clear();
+    r.token.client_id.clear();
+    r.token.scope.clear();
     std::string_view token;
     switch (parse_bearer(header, token)) {
     case bearer_header::missing:
@@ -124,23 +153,21 @@ check_bearer(store &s, std::optional<std::string_view> header,
         r.error = oauth_error::invalid_request;
         break;
     case bearer_header::token:
-        if (auto found = find_access_token(s, token, now)) {
-            if (has_scopes(found->scope, required_scope)) {
-                r.token = std::move(*found);
-                return r;
+        if (find_access_token(s, token, now, r.token)) {
+            if (has_scopes(r.token.scope, required_scope)) {
+                return;
             }
             /* RFC 6750 §3.1: 403, naming the scope that is needed */
             r.status = 403;
             r.error = oauth_error::insufficient_scope;
             r.challenge = bearer_challenge(realm, r.error, required_scope);
-            return r;
+            return;
         }
         r.status = 401;
         r.error = oauth_error::invalid_token;
         break;
     }
     r.challenge = bearer_challenge(realm, r.error);
-    return r;
 }
 
 }  // namespace seam

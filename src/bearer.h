@@ -41,6 +41,12 @@ bearer_result check_bearer(store &s, std::optional<std::string_view> header,
                            std::string_view realm, uint64_t now,
                            std::string_view required_scope = {});
 
+/* The same into `r`: a caller that keeps one result for its checks
+ * reuses its strings' capacity, so a warm check allocates nothing. */
+void check_bearer(store &s, std::optional<std::string_view> header,
+                  std::string_view realm, uint64_t now,
+                  std::string_view required_scope, bearer_result &r);
+
 /* `scope` is named in an insufficient_scope challenge (RFC 6750 §3). */
 std::string bearer_challenge(std::string_view realm, oauth_error error,
                              std::string_view scope = {});

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,10 @@ std::string new_secret();
 
 /* The 32-byte digests, as strings of raw bytes. */
 std::string sha256(std::string_view data);
+/* The same SHA-256 into a fixed array: no allocation, for the bearer
+ * check's lookup key. */
+using digest = std::array<char, 32>;
+digest sha256_digest(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);
 
 /* CRYPTO_memcmp over equal lengths; a length mismatch is unequal. */

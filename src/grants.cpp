@@ -217,18 +217,45 @@ redeem_codes(store &s, const std::vector<redemption_request> &reqs)
     return out;
 }
 
+bool
+find_access_token(store &s, std::string_view token, uint64_t now,
+                  access_token_record &out)
+{
+    digest key = sha256_digest(token);
+    bool live = false;
+    /* one capture, so std::function keeps it inline */
+    struct {
+        uint64_t now;
+        access_token_record *out;
+        bool *live;
+    } call{now, &out, &live};
+    s.read_one(table::tokens, std::string_view(key.data(), key.size()),
+               [&call](std::string_view value) {
+                   access_token_view v;
+                   if (!decode_access_token(value, v)
+                       || call.now >= v.expires_at)
+                   {
+                       return;
+                   }
+                   access_token_record &r = *call.out;
+                   r.expires_at = v.expires_at;
+                   r.grant_id.assign(v.grant_id);
+                   r.user_id.assign(v.user_id);
+                   r.client_id.assign(v.client_id);
+                   r.scope.assign(v.scope);
+                   *call.live = true;
+               });
+    return live;
+}
+
 std::optional<access_token_record>
 find_access_token(store &s, std::string_view token, uint64_t now)
 {
-    std::optional<access_token_record> found;
-    s.read_one(table::tokens, sha256(token),
-               [&](std::string_view value) {
-                   found = decode_access_token(value);
-               });
-    if (found && now >= found->expires_at) {
+    access_token_record r;
+    if (!find_access_token(s, token, now, r)) {
         return std::nullopt;
     }
-    return found;
+    return r;
 }
 
 bool

@@ -106,6 +106,10 @@ token_info introspect_token(store &s, std::string_view token, uint64_t now);
 std::optional<access_token_record> find_access_token(store &s,
                                                      std::string_view token,
                                                      uint64_t now);
+/* The same into `out`, whose strings keep their capacity from one call
+ * to the next: the bearer check allocates nothing once warm. */
+bool find_access_token(store &s, std::string_view token, uint64_t now,
+                       access_token_record &out);
 
 /* Deletes a grant and every token issued under it. */
 bool revoke_grant(txn &t, std::string_view grant_id);

@@ -78,14 +78,15 @@ public:
         ok_ = false;
         return 0;
     }
-    std::string str()
+    std::string str() { return std::string(view()); }
+    std::string_view view()
     {
         uint64_t len = u64();
         if (!ok_ || len > max_field || in_.size() - pos_ < len) {
             ok_ = false;
             return {};
         }
-        std::string s(in_.substr(pos_, len));
+        std::string_view s = in_.substr(pos_, len);
         pos_ += len;
         return s;
     }
@@ -269,20 +270,29 @@ decode_grant(std::string_view value)
     return r;
 }
 
+bool
+decode_access_token(std::string_view value, access_token_view &out)
+{
+    reader rd(value, record_kind::access_token);
+    out.expires_at = rd.u64();
+    out.grant_id = rd.view();
+    out.user_id = rd.view();
+    out.client_id = rd.view();
+    out.scope = rd.view();
+    return rd.complete();
+}
+
 std::optional<access_token_record>
 decode_access_token(std::string_view value)
 {
-    reader rd(value, record_kind::access_token);
-    access_token_record r;
-    r.expires_at = rd.u64();
-    r.grant_id = rd.str();
-    r.user_id = rd.str();
-    r.client_id = rd.str();
-    r.scope = rd.str();
-    if (!rd.complete()) {
+    access_token_view v;
+    if (!decode_access_token(value, v)) {
         return std::nullopt;
     }
-    return r;
+    return access_token_record{v.expires_at, std::string(v.grant_id),
+                               std::string(v.user_id),
+                               std::string(v.client_id),
+                               std::string(v.scope)};
 }
 
 std::optional<user_record>

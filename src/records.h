@@ -117,6 +117,18 @@ std::optional<code_record> decode_code(std::string_view value);
 std::optional<code_tombstone> decode_tombstone(std::string_view value);
 std::optional<grant_record> decode_grant(std::string_view value);
 std::optional<access_token_record> decode_access_token(std::string_view v);
+
+/* An access-token record's fields as views into the stored value: no
+ * copies, for the bearer check, which reads them inside its read
+ * transaction. */
+struct access_token_view {
+    uint64_t expires_at = 0;
+    std::string_view grant_id;
+    std::string_view user_id;
+    std::string_view client_id;
+    std::string_view scope;
+};
+bool decode_access_token(std::string_view value, access_token_view &out);
 std::optional<user_record> decode_user(std::string_view value);
 std::optional<refresh_token_record> decode_refresh_token(std::string_view v);
 std::optional<session_record> decode_session(std::string_view value);

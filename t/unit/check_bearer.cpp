@@ -239,6 +239,49 @@ START_TEST(check_statuses)
 }
 END_TEST
 
+/* The module keeps one result for all of a worker's checks: each check
+ * starts afresh, and a denial shows nothing of the token before it. */
+START_TEST(check_reused_result)
+{
+    temp_store ts;
+    store &s = ts.get();
+    std::string a = live_token(s, 1000, "devices");
+    std::string b = live_token(s, 1000, "intercoms:read intercoms:unlock");
+    bearer_result r;
+
+    check_bearer(s, "Bearer " + b, "r", 1001, {}, r);
+    ck_assert_int_eq(r.status, 204);
+    ck_assert_std_eq(r.token.scope, "intercoms:read intercoms:unlock");
+
+    check_bearer(s, "Bearer " + a, "r", 1001, {}, r);
+    ck_assert_int_eq(r.status, 204);
+    ck_assert_std_eq(r.token.scope, "devices");
+    ck_assert_std_eq(r.token.user_id, "u_1");
+    ck_assert_std_eq(r.challenge, "");
+
+    check_bearer(s, "Bearer unknown", "r", 1001, {}, r);
+    ck_assert_int_eq(r.status, 401);
+    ck_assert(r.error == oauth_error::invalid_token);
+    ck_assert_std_eq(r.token.user_id, "");
+    ck_assert_std_eq(r.token.scope, "");
+    ck_assert_std_eq(r.token.grant_id, "");
+
+    check_bearer(s, "Bearer " + b, "r", 1001, "devices", r);
+    ck_assert_int_eq(r.status, 403);
+    ck_assert(r.error == oauth_error::insufficient_scope);
+
+    check_bearer(s, "Bearer " + b, "r", 1001, {}, r);
+    ck_assert_int_eq(r.status, 204);
+    ck_assert(r.error == oauth_error::none);
+    ck_assert_std_eq(r.challenge, "");
+
+    /* expired: denied, and the record read is not handed out */
+    check_bearer(s, "Bearer " + a, "r", 1000 + 3600, {}, r);
+    ck_assert_int_eq(r.status, 401);
+    ck_assert_std_eq(r.token.scope, "");
+}
+END_TEST
+
 START_TEST(check_revoked)
 {
     temp_store ts;
@@ -325,6 +368,7 @@ bearer_suite()
 
     tc = tcase_create("check");
     tcase_add_test(tc, check_statuses);
+    tcase_add_test(tc, check_reused_result);
     tcase_add_test(tc, check_revoked);
     tcase_add_test(tc, check_scopes);
     suite_add_tcase(s, tc);
