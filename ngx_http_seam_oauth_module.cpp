@@ -53,6 +53,10 @@ typedef struct {
     size_t                      map_size;
     ngx_str_t                   thread_pool_name;
     ngx_thread_pool_t          *thread_pool;
+    /* sign-ins (argon2id): their own pool, so that a storm of them takes
+     * at most that pool's threads of CPU from the event loops */
+    ngx_str_t                   hash_thread_pool_name;
+    ngx_thread_pool_t          *hash_thread_pool;
     ngx_msec_t                  sweep_interval;
     time_t                      code_ttl;
     time_t                      token_ttl;
@@ -319,6 +323,13 @@ static ngx_command_t  ngx_http_seam_oauth_commands[] = {
       offsetof(ngx_http_seam_oauth_main_conf_t, thread_pool_name),
       NULL },
 
+    { ngx_string("seam_oauth_hash_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_seam_oauth_main_conf_t, hash_thread_pool_name),
+      NULL },
+
     { ngx_string("seam_oauth_sweep_interval"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -552,6 +563,8 @@ ngx_http_seam_oauth_create_main_conf(ngx_conf_t *cf)
      *     smcf->store_path = { 0, NULL };
      *     smcf->thread_pool_name = { 0, NULL };
      *     smcf->thread_pool = NULL;
+     *     smcf->hash_thread_pool_name = { 0, NULL };
+     *     smcf->hash_thread_pool = NULL;
      *     smcf->realm = { 0, NULL };
      *     smcf->issuer = { 0, NULL };
      *     smcf->authorize_path = { 0, NULL };
@@ -674,6 +687,10 @@ ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_str_set(&smcf->thread_pool_name, "default");
     }
 
+    if (smcf->hash_thread_pool_name.len == 0) {
+        smcf->hash_thread_pool_name = smcf->thread_pool_name;
+    }
+
     /* RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10
      * minutes is RECOMMENDED" */
     if (smcf->code_ttl < 1 || smcf->code_ttl > 600) {
@@ -739,7 +756,9 @@ ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (smcf->store_path.len) {
         smcf->thread_pool = ngx_thread_pool_add(cf, &smcf->thread_pool_name);
-        if (smcf->thread_pool == NULL) {
+        smcf->hash_thread_pool = ngx_thread_pool_add(cf,
+                                     &smcf->hash_thread_pool_name);
+        if (smcf->thread_pool == NULL || smcf->hash_thread_pool == NULL) {
             return static_cast<char *>(NGX_CONF_ERROR);
         }
     }
@@ -1577,11 +1596,12 @@ ngx_http_seam_oauth_job_new(ngx_http_request_t *r)
 }
 
 
-/* Runs `job->work` in the thread pool, then `job->done` on the event
- * loop: password hashing and durable commits never block other requests. */
+/* Runs `job->work` in the thread pool (a sign-in's in the hash pool),
+ * then `job->done` on the event loop: password hashing and durable
+ * commits never block other requests. */
 static ngx_int_t
 ngx_http_seam_oauth_post_job(ngx_http_request_t *r,
-    ngx_http_seam_oauth_job *job)
+    ngx_http_seam_oauth_job *job, bool hashes = false)
 {
     ngx_thread_task_t                *task;
     ngx_http_seam_oauth_task_ctx_t   *tc;
@@ -1604,10 +1624,14 @@ ngx_http_seam_oauth_post_job(ngx_http_request_t *r,
     task->event.handler = ngx_http_seam_oauth_job_done;
     task->event.data = tc;
 
-    if (ngx_thread_task_post(smcf->thread_pool, task) != NGX_OK) {
+    if (ngx_thread_task_post(hashes ? smcf->hash_thread_pool
+                                    : smcf->thread_pool, task)
+        != NGX_OK)
+    {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "seam_oauth: cannot post a task to thread pool \"%V\"",
-                      &smcf->thread_pool_name);
+                      hashes ? &smcf->hash_thread_pool_name
+                             : &smcf->thread_pool_name);
         return NGX_ERROR;
     }
 
@@ -2308,7 +2332,7 @@ ngx_http_seam_oauth_login_body(ngx_http_request_t *r)
             ngx_http_seam_oauth_job_sign_in(job, store, config, now);
         };
 
-        if (ngx_http_seam_oauth_post_job(r, job) != NGX_OK) {
+        if (ngx_http_seam_oauth_post_job(r, job, true) != NGX_OK) {
             ngx_http_finalize_request(r, NGX_HTTP_SERVICE_UNAVAILABLE);
         }
 

@@ -5,7 +5,7 @@ use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
-plan tests => 43;
+plan tests => 48;
 
 my $n = start_nginx(http_config => http_config(), config => server_config(),
                     workers => 2, users => ["$OWNER $PASSWORD", "other\@example.com another-password"]);
@@ -126,3 +126,29 @@ like($users, qr/^\Q$OWNER\E\tu_[0-9a-f]{32}\t/m, 'the CLI lists the owner with i
 
 $n->stop;
 $n->assert_clean_log;
+
+# seam_oauth_hash_thread_pool: sign-ins hash in a pool of their own. With
+# one thread and a queue of one, a burst of sign-ins finds it full: some
+# are refused with 503 and the log names that pool, while the bearer
+# check (no pool) and the others go on.
+my $h = start_nginx(main_config => 'thread_pool seam_hash threads=1 max_queue=1;',
+                    http_config => http_config(extra => 'seam_oauth_hash_thread_pool seam_hash;'),
+                    config => server_config(), workers => 1, users => ["$OWNER $PASSWORD"]);
+is(login($h)->{status}, 303, 'hash pool: a sign-in hashes there and succeeds');
+my $form_page = http($h, 'GET', '/authorize?' . form_encode(redirect_uri => $SEAM_REDIRECT));
+my $form_cookie = cookies_of($form_page);
+my @burst = http_parallel($h, [ map {
+    [ 'POST', '/authorize',
+      headers => [ 'Content-Type' => 'application/x-www-form-urlencoded', Cookie => $form_cookie ],
+      body => form_encode(Test::Nginx::SeamFlow::_hidden_fields($form_page->{body}),
+                          email => $OWNER, password => $PASSWORD) ]
+} 1 .. 6 ]);
+# signed in: the consent page (or a redirect when no consent is due)
+my @served = grep { ($_->{status} // 0) == 303
+                    || (($_->{status} // 0) == 200 && $_->{body} =~ /name="decision"/) } @burst;
+my @refused = grep { ($_->{status} // 0) == 503 } @burst;
+ok(@served >= 1, 'hash pool: the burst signs some owners in (' . scalar(@served) . ' of 6)');
+ok(@refused >= 1, 'hash pool: and the full queue refuses others with 503 (' . scalar(@refused) . ')');
+is(@served + @refused, 6, 'hash pool: every answer is one or the other');
+like($h->error_log, qr/cannot post a task to thread pool "seam_hash"/, 'hash pool: the log names the pool');
+$h->stop;
