@@ -1,12 +1,17 @@
 -- wrk: GET with "Authorization: Bearer <token>", rotating over the tokens
--- in the file given after "--" (one per line).
-local tokens, i = {}, 0
+-- in the file given after "--" (one per line). The requests are formatted
+-- once, in init, so that wrk spends as little CPU per request as it does
+-- for a fixed request: on two cores it shares the machine with nginx.
+local requests, i = {}, 0
 
 function init(args)
-  for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+  for line in io.lines(args[1]) do
+    requests[#requests + 1] =
+      wrk.format(nil, nil, { Authorization = "Bearer " .. line })
+  end
 end
 
 function request()
-  i = i % #tokens + 1
-  return wrk.format(nil, nil, { Authorization = "Bearer " .. tokens[i] })
+  i = i % #requests + 1
+  return requests[i]
 end

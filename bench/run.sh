@@ -16,6 +16,7 @@ conns=32
 scale=${SCALE:-"10000 1000000 10000000"}
 work=$top/build/bench
 fill=$top/build/seam-bench-fill
+check=$top/build/seam-bench-check
 cli=$top/build/seam-oauth
 
 free_port() {
@@ -44,10 +45,13 @@ pid logs/nginx.pid;
 error_log logs/error.log warn;
 $( [ "$(id -u)" = 0 ] && echo "user root;" )
 events { worker_connections 4096; }
+# sign-ins hash in a pool of their own: one thread per worker
+thread_pool seam_hash threads=1;
 http {
     access_log off;
     client_body_temp_path $work/prefix/body;
     seam_oauth_store $store map_size=8g;
+    seam_oauth_hash_thread_pool seam_hash;
     seam_oauth_code_ttl 10m;
     seam_oauth_throttle_ip 1000000;
     seam_oauth_client seam secret=seamsecret consent=off
@@ -124,9 +128,15 @@ peer_token=$(curl -s -u seam:seamsecret -d grant_type=client_credentials \
 echo "$peer_token" > "$work/peer_token"
 basic="Basic $(printf 'seam:seamsecret' | base64)"
 
-# 1-5, interleaved
+# 1-5, interleaved. The floor gets the very requests the bearer locations
+# get (same script, same Authorization headers, which `return 204`
+# ignores), so that wrk's own share of the two cores is the same in both;
+# floor_fixed is the floor with one fixed request, and gif the content the
+# guarded locations answer with, without a check.
 for rep in $(seq 1 "$reps"); do
-    results[floor]+=" $(run_wrk "http://127.0.0.1:$port/floor")"
+    results[floor]+=" $(run_wrk "http://127.0.0.1:$port/floor" -s "$top/bench/bearer.lua" -- "$work/tokens")"
+    results[floor_fixed]+=" $(run_wrk "http://127.0.0.1:$port/floor")"
+    results[gif]+=" $(run_wrk "http://127.0.0.1:$port/gif" -s "$top/bench/bearer.lua" -- "$work/tokens")"
     results[ar]+=" $(run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/tokens")"
     results[ap]+=" $(run_wrk "http://127.0.0.1:$port/ap" -s "$top/bench/bearer.lua" -- "$work/tokens")"
     results[invalid]+=" $(run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/unknown")"
@@ -142,7 +152,9 @@ for rep in $(seq 1 "$reps"); do
         - "grant_type=client_credentials" "$basic")"
 done
 
-# 7: sign-ins (argon2id, m=19 MiB, t=2) and the bearer check's p99 meanwhile
+# 7: sign-ins (argon2id, m=19 MiB, t=2) and the bearer check's p99 meanwhile,
+# against the same bearer load without them
+results[ar_quiet]=$(conns=8 run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/tokens")
 page=$(curl -s -i "http://127.0.0.1:$port/authorize?redirect_uri=https%3A%2F%2Fb.integrations.getseam.com%2Fcb")
 cookie=$(printf '%s' "$page" | sed -n 's/^Set-Cookie: \(seam_oauth_csrf=[^;]*\).*/\1/p' | tr -d '\r')
 csrf=$(printf '%s' "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p')
@@ -163,6 +175,7 @@ for n in $scale; do
     "$fill" "$work/scale" tokens "$n" "$work/scale_tokens" 100000 > "$work/scale_fill.txt"
     mkdir -p "$work/scale_compact"
     mdb_copy -c "$work/scale" "$work/scale_compact"
+    inproc=$("$check" "$work/scale" "$work/scale_tokens" 2 | sed -n 's/.*ns_per_check \([0-9.]*\).*/\1/p')
     start_nginx "$work/scale"
     runs=
     for rep in $(seq 1 "$reps"); do
@@ -173,7 +186,7 @@ for n in $scale; do
     stop_nginx
     live=$(awk '{print $6}' "$work/scale_fill.txt")
     compact=$(stat -c %s "$work/scale_compact/data.mdb" 2>/dev/null || echo 0)
-    results[scale_$n]="$runs|$live|$compact|$rss"
+    results[scale_$n]="$runs|$live|$compact|$rss|$inproc"
     rm -rf "$work/scale_compact"
 done
 rm -rf "$work/scale"
@@ -192,6 +205,8 @@ intro=$(med_rps peer_intro); redeem=$(med_ok redeem); cc=$(med_ok peer_cc)
 
 printf '\n%-34s %12s %10s\n' "figure" "req/s" "p99 ms"
 printf '%-34s %12s %10s\n' "nginx_return_204" "$floor" "$(med_p99 floor)"
+printf '%-34s %12s %10s\n' "  (one fixed request)" "$(med_rps floor_fixed)" "$(med_p99 floor_fixed)"
+printf '%-34s %12s %10s\n' "empty_gif, no check" "$(med_rps gif)" "$(med_p99 gif)"
 printf '%-34s %12s %10s\n' "bearer_auth_request (1M tokens)" "$ar" "$(med_p99 ar)"
 printf '%-34s %12s %10s\n' "bearer_access_phase (1M tokens)" "$ap" "$(med_p99 ap)"
 printf '%-34s %12s %10s\n' "bearer_invalid (unknown tokens)" "$inv" "$(med_p99 invalid)"
@@ -201,19 +216,24 @@ printf '%-34s %12s %10s\n' "peer_client_credentials" "$cc" "$(med_p99 peer_cc)"
 printf '%-34s %12s %10s\n' "login (sign-ins, argon2id)" "$login_rps" "-"
 printf '%-34s %12s %10s\n' "bearer during login storm" "$(col 1 ${results[ar_storm]})" \
     "$(col 3 ${results[ar_storm]})"
+printf '%-34s %12s %10s\n' "  (same load, no sign-ins)" "$(col 1 ${results[ar_quiet]})" \
+    "$(col 3 ${results[ar_quiet]})"
 [ -n "$login_bad" ] && echo "  (login: $login_bad non-2xx/3xx answers)"
-printf '\n%-12s %12s %14s %14s %12s %10s\n' "live tokens" "req/s" "live bytes" "compact file" "worker RSS" "B/token"
+printf '\n%-12s %10s %12s %14s %14s %12s %8s\n' "live tokens" "req/s" "check ns" "live bytes" "compact file" "worker RSS" "B/token"
 for n in $scale; do
-    IFS='|' read -r runs live compact rss <<< "${results[scale_$n]}"
+    IFS='|' read -r runs live compact rss inproc <<< "${results[scale_$n]}"
     rps=$(median $(col 1 $runs))
     results[scale_rps_$n]=$rps
-    printf '%-12s %12s %14s %14s %10s KB %10s\n' "$n" "$rps" "$live" "$compact" "$rss" "$((live / n))"
+    printf '%-12s %10s %12s %14s %14s %9s KB %8s\n' "$n" "$rps" "$inproc" "$live" "$compact" "$rss" "$((live / n))"
 done
+echo "(check ns: seam-bench-check, the bearer check in process, no nginx)"
 
 ratio() { awk -v a="$2" -v b="$3" -v n="$1" 'BEGIN { printf "ratio %s: %.3f\n", n, (b > 0 ? a / b : 0) }'; }
 echo
 ratio bearer_auth_request/nginx_return_204 "$ar" "$floor"
 ratio bearer_access_phase/nginx_return_204 "$ap" "$floor"
+ratio bearer_auth_request/nginx_return_204_fixed "$ar" "$(med_rps floor_fixed)"
+ratio bearer_access_phase/empty_gif "$ap" "$(med_rps gif)"
 ratio bearer_invalid/bearer_auth_request "$inv" "$ar"
 ratio bearer_auth_request/peer_introspection "$ar" "$intro"
 ratio token_redeem/peer_client_credentials "$redeem" "$cc"

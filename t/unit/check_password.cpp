@@ -1,10 +1,18 @@
 /*
- * password.h: argon2id hashes in PHC format. Two hashes in all (~50 ms
+ * password.h: argon2id hashes in PHC format. Three hashes in all (~50 ms
  * each with OWASP's parameters).
  */
 #include "helpers.h"
 #include "password.h"
 #include "suites.h"
+
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 using namespace seam;
 
@@ -55,6 +63,45 @@ START_TEST(salted)
 }
 END_TEST
 
+/* A check runs at SCHED_IDLE where the thread can come back from it
+ * (root here), and always leaves the thread as it found it: the sign-in's
+ * commits that follow in the same thread must not run at idle priority. */
+START_TEST(hashing_priority)
+{
+    std::string h = hash_password("idle");
+    std::atomic<pid_t> tid{0};
+    std::atomic<bool> done{false};
+    int policy_after = -1, nice_before = 0, nice_after = 0;
+    bool verified = false;
+
+    std::thread hasher([&] {
+        tid = static_cast<pid_t>(syscall(SYS_gettid));
+        nice_before = getpriority(PRIO_PROCESS, 0);
+        verified = verify_password("idle", h);
+        policy_after = sched_getscheduler(0);
+        nice_after = getpriority(PRIO_PROCESS, 0);
+        done = true;
+    });
+    bool saw_idle = false;
+    while (!done) {
+        if (tid != 0 && sched_getscheduler(tid) == SCHED_IDLE) {
+            saw_idle = true;
+        }
+    }
+    hasher.join();
+
+    ck_assert(verified);
+    ck_assert_int_eq(policy_after, SCHED_OTHER);
+    if (geteuid() == 0) {
+        ck_assert(saw_idle);
+        ck_assert_int_eq(nice_after, nice_before);
+    } else {
+        /* no way back from idle without privilege: nice 10 instead */
+        ck_assert(!saw_idle);
+    }
+}
+END_TEST
+
 Suite *
 password_suite()
 {
@@ -62,6 +109,7 @@ password_suite()
     TCase *tc = tcase_create("argon2id");
     tcase_add_test(tc, hash_and_verify);
     tcase_add_test(tc, salted);
+    tcase_add_test(tc, hashing_priority);
     suite_add_tcase(s, tc);
     return s;
 }
