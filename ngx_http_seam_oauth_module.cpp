@@ -1247,33 +1247,23 @@ ngx_http_seam_oauth_exit_process(ngx_cycle_t *cycle)
 
 
 static ngx_int_t
-ngx_http_seam_oauth_add_header(ngx_http_request_t *r, const char *name,
-    const std::string &value)
+ngx_http_seam_oauth_add_header(ngx_http_request_t *r, ngx_str_t name,
+    ngx_str_t value)
 {
     ngx_table_elt_t  *h;
-    size_t            len;
 
     h = static_cast<ngx_table_elt_t *>(ngx_list_push(&r->headers_out.headers));
     if (h == NULL) {
         return NGX_ERROR;
     }
 
-    len = ngx_strlen(name);
-
-    h->key.data = (u_char *) name;
-    h->key.len = len;
-    h->value.data = static_cast<u_char *>(ngx_pnalloc(r->pool, value.size()));
-    if (h->value.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(h->value.data, value.data(), value.size());
-    h->value.len = value.size();
+    h->key = name;
+    h->value = value;
     h->hash = 1;
 
-    if (len == sizeof("WWW-Authenticate") - 1
-        && ngx_strncasecmp((u_char *) name, (u_char *) "WWW-Authenticate",
-                           len) == 0)
+    if (name.len == sizeof("WWW-Authenticate") - 1
+        && ngx_strncasecmp(name.data, (u_char *) "WWW-Authenticate",
+                           name.len) == 0)
     {
         r->headers_out.www_authenticate = h;
     }
@@ -1289,10 +1279,23 @@ ngx_http_seam_oauth_send(ngx_http_request_t *r, const seam::http_answer &a)
     ngx_buf_t    *b;
     ngx_chain_t   out;
 
+    /* names and values into the pool: the list outlives `a`, and the log
+     * phase may still read it ($sent_http_...) */
     for (const auto &h : a.headers) {
-        if (ngx_http_seam_oauth_add_header(r, h.first.c_str(), h.second)
-            != NGX_OK)
-        {
+        ngx_str_t  name, value;
+
+        name.len = h.first.size();
+        value.len = h.second.size();
+        name.data = static_cast<u_char *>(ngx_pnalloc(r->pool,
+                                                      name.len + value.len));
+        if (name.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        value.data = ngx_cpymem(name.data, h.first.data(), name.len);
+        ngx_memcpy(value.data, h.second.data(), value.len);
+
+        if (ngx_http_seam_oauth_add_header(r, name, value) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
     }
@@ -2807,56 +2810,50 @@ ngx_http_seam_oauth_metadata_handler(ngx_http_request_t *r)
 /* the bearer check */
 
 
-static ngx_int_t
-ngx_http_seam_oauth_copy(ngx_http_request_t *r, ngx_str_t *dst,
-    const std::string &src)
-{
-    dst->len = src.size();
-    dst->data = static_cast<u_char *>(ngx_pnalloc(r->pool, src.size() + 1));
-    if (dst->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(dst->data, src.data(), src.size());
-
-    return NGX_OK;
-}
-
-
 /* Keeps the real answer on the main request, where variables survive the
- * error_page redirect to a "seam_oauth_denied" location: auth_request
- * passes only 401 and 403 on, so a 400 travels as a 401 to there. */
+ * error_page redirect to a "seam_oauth_denied" location (auth_request
+ * passes only 401 and 403 on, so a 400 travels as a 401 to there), and
+ * sends the challenge: one pool buffer, "STATUS ERROR CHALLENGE" (ERROR
+ * "-" when there is none), whose tail is the WWW-Authenticate value. */
 static ngx_int_t
 ngx_http_seam_oauth_record_denial(ngx_http_request_t *r,
     const seam::bearer_result &result)
 {
-    ngx_str_t                         s;
+    u_char                           *p;
+    ngx_str_t                         challenge;
     ngx_http_variable_value_t        *vv;
     ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    static ngx_str_t  www_authenticate = ngx_string("WWW-Authenticate");
 
     smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
                ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
 
-    /* "STATUS ERROR CHALLENGE", ERROR "-" when there is none */
     std::string_view  error = seam::wire_name(result.error);
 
-    if (ngx_http_seam_oauth_copy(r, &s, std::to_string(result.status) + " "
-                                        + std::string(error.empty() ? "-"
-                                                                    : error)
-                                        + " " + result.challenge)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
+    if (error.empty()) {
+        error = "-";
     }
 
     vv = &r->main->variables[smcf->denial_index];
-    vv->data = s.data;
-    vv->len = s.len;
+    vv->len = sizeof("400 ") - 1 + error.size() + 1 + result.challenge.size();
+    vv->data = static_cast<u_char *>(ngx_pnalloc(r->pool, vv->len));
+    if (vv->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(vv->data, "%03i ", (ngx_int_t) result.status);
+    p = ngx_cpymem(p, error.data(), error.size());
+    *p++ = ' ';
+    challenge.data = p;
+    challenge.len = result.challenge.size();
+    ngx_memcpy(p, result.challenge.data(), challenge.len);
+
     vv->valid = 1;
     vv->no_cacheable = 0;
     vv->not_found = 0;
 
-    return NGX_OK;
+    return ngx_http_seam_oauth_add_header(r, www_authenticate, challenge);
 }
 
 
@@ -2906,28 +2903,29 @@ ngx_http_seam_oauth_check(ngx_http_request_t *r,
                        ngx_http_seam_oauth_view(required_scope), result);
 
     if (result.status == NGX_HTTP_NO_CONTENT) {
-        if (ngx_http_seam_oauth_copy(r, &ctx->user_id, result.token.user_id)
-               != NGX_OK
-            || ngx_http_seam_oauth_copy(r, &ctx->client_id,
-                                        result.token.client_id) != NGX_OK
-            || ngx_http_seam_oauth_copy(r, &ctx->scope, result.token.scope)
-               != NGX_OK)
-        {
+        /* the variables' values, in one pool allocation */
+        const seam::access_token_record  &t = result.token;
+        u_char                           *p;
+
+        p = static_cast<u_char *>(ngx_pnalloc(r->pool,
+                t.user_id.size() + t.client_id.size() + t.scope.size()));
+        if (p == NULL) {
             return NGX_ERROR;
         }
+
+        ctx->user_id.data = p;
+        ctx->user_id.len = t.user_id.size();
+        ctx->client_id.data = ngx_cpymem(p, t.user_id.data(), t.user_id.size());
+        ctx->client_id.len = t.client_id.size();
+        ctx->scope.data = ngx_cpymem(ctx->client_id.data, t.client_id.data(),
+                                     t.client_id.size());
+        ctx->scope.len = t.scope.size();
+        ngx_memcpy(ctx->scope.data, t.scope.data(), t.scope.size());
 
         return NGX_OK;
     }
 
-    if (ngx_http_seam_oauth_record_denial(r, result)
-           != NGX_OK
-        || ngx_http_seam_oauth_add_header(r, "WWW-Authenticate",
-                                          result.challenge) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
+    return ngx_http_seam_oauth_record_denial(r, result);
 }
 
 

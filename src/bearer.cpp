@@ -68,17 +68,27 @@ parse_bearer(std::optional<std::string_view> header,
     return bearer_header::token;
 }
 
+/* Into `c`, replacing what it held: the reused result's string, so that a
+ * denial (the path an attacker chooses) allocates nothing once warm. */
+static void
+build_challenge(std::string &c, std::string_view realm, oauth_error error,
+                std::string_view scope)
+{
+    c.assign("Bearer realm=\"").append(realm).append("\"");
+    if (error != oauth_error::none) {
+        c.append(", error=\"").append(wire_name(error)).append("\"");
+    }
+    if (!scope.empty()) {
+        c.append(", scope=\"").append(scope).append("\"");
+    }
+}
+
 std::string
 bearer_challenge(std::string_view realm, oauth_error error,
                  std::string_view scope)
 {
-    std::string c = "Bearer realm=\"" + std::string(realm) + "\"";
-    if (error != oauth_error::none) {
-        c += ", error=\"" + std::string(wire_name(error)) + "\"";
-    }
-    if (!scope.empty()) {
-        c += ", scope=\"" + std::string(scope) + "\"";
-    }
+    std::string c;
+    build_challenge(c, realm, error, scope);
     return c;
 }
 
@@ -160,14 +170,14 @@ check_bearer(store &s, std::optional<std::string_view> header,
             /* RFC 6750 §3.1: 403, naming the scope that is needed */
             r.status = 403;
             r.error = oauth_error::insufficient_scope;
-            r.challenge = bearer_challenge(realm, r.error, required_scope);
+            build_challenge(r.challenge, realm, r.error, required_scope);
             return;
         }
         r.status = 401;
         r.error = oauth_error::invalid_token;
         break;
     }
-    r.challenge = bearer_challenge(realm, r.error);
+    build_challenge(r.challenge, realm, r.error, {});
 }
 
 }  // namespace seam

@@ -5,9 +5,13 @@ use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
-plan tests => 41;
+plan tests => 43;
 
-my $n = start_nginx(http_config => http_config(), config => server_config() . <<'C',
+my $n = start_nginx(http_config => http_config(extra => <<'H'), config => server_config() . <<'C',
+log_format sent '$uri $status "$sent_http_www_authenticate"';
+H
+# the answer's headers as the log phase sees them, after the handler
+access_log $TEST_NGINX_SERVROOT/logs/sent.log sent;
 # the check alone, without the error_page line of seam-oauth-protect.conf
 location /plain {
     auth_request /_seam_oauth/check;
@@ -90,6 +94,13 @@ is(http($n, 'GET', '/_seam_oauth/check', headers => [ Authorization => "Bearer $
 # a token is looked up by its hash: a prefix or a longer string does not match
 is(call(Authorization => 'Bearer ' . substr($token, 0, 42))->{status}, 401, 'a prefix of a token: 401');
 is(call(Authorization => "Bearer ${token}A")->{status}, 401, 'a token with an extra character: 401');
+
+# the log phase reads the denied answer's headers after its handler is done
+my $sent = do { local (@ARGV, $/) = ($n->prefix . '/logs/sent.log'); <> } // '';
+like($sent, qr{^/intercoms/ic_1/unlock 401 "Bearer realm=\\x22seam-oauth\\x22, error=\\x22invalid_token\\x22"$}m,
+     'the access log sees the denial\'s WWW-Authenticate');
+like($sent, qr{^/intercoms/ic_1/unlock 400 "Bearer realm=\\x22seam-oauth\\x22, error=\\x22invalid_request\\x22"$}m,
+     'and those of a 400');
 
 $n->stop;
 $n->assert_clean_log;
