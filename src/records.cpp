@@ -107,7 +107,15 @@ public:
     }
     /* Every byte consumed and every read in bounds. */
     bool complete() const { return ok_ && pos_ == in_.size(); }
-    bool ok() const { return ok_; }
+    /* `r` when the whole value decoded into it */
+    template <class R>
+    friend std::optional<R> finish(const reader &rd, R &&r)
+    {
+        if (!rd.complete()) {
+            return std::nullopt;
+        }
+        return std::move(r);
+    }
 
 private:
     std::string_view in_;
@@ -234,10 +242,7 @@ decode_code(std::string_view value)
     r.user_id = rd.str();
     r.scope = rd.str();
     r.code_challenge = rd.str();
-    if (!rd.complete()) {
-        return std::nullopt;
-    }
-    return r;
+    return finish(rd, std::move(r));
 }
 
 std::optional<code_tombstone>
@@ -247,10 +252,7 @@ decode_tombstone(std::string_view value)
     code_tombstone r;
     r.expires_at = rd.u64();
     r.grant_id = rd.str();
-    if (!rd.complete()) {
-        return std::nullopt;
-    }
-    return r;
+    return finish(rd, std::move(r));
 }
 
 std::optional<grant_record>
@@ -264,10 +266,7 @@ decode_grant(std::string_view value)
     r.created_at = rd.u64();
     rd.refs(r.access_tokens);
     rd.refs(r.refresh_tokens);
-    if (!rd.complete()) {
-        return std::nullopt;
-    }
-    return r;
+    return finish(rd, std::move(r));
 }
 
 bool
@@ -303,15 +302,8 @@ decode_user(std::string_view value)
     r.user_id = rd.str();
     r.password_hash = rd.str();
     r.created_at = rd.u64();
-    if (!rd.complete()) {
-        return std::nullopt;
-    }
-    return r;
+    return finish(rd, std::move(r));
 }
-
-}  // namespace seam
-
-namespace seam {
 
 std::optional<refresh_token_record>
 decode_refresh_token(std::string_view value)
@@ -322,10 +314,7 @@ decode_refresh_token(std::string_view value)
     r.grant_id = rd.str();
     r.client_id = rd.str();
     r.rotated_at = rd.u64();
-    if (!rd.complete()) {
-        return std::nullopt;
-    }
-    return r;
+    return finish(rd, std::move(r));
 }
 
 std::optional<session_record>
@@ -337,15 +326,8 @@ decode_session(std::string_view value)
     r.user_id = rd.str();
     r.email = rd.str();
     r.auth_time = rd.u64();
-    if (!rd.complete()) {
-        return std::nullopt;
-    }
-    return r;
+    return finish(rd, std::move(r));
 }
-
-}  // namespace seam
-
-namespace seam {
 
 std::optional<throttle_record>
 decode_throttle(std::string_view value)
@@ -356,10 +338,7 @@ decode_throttle(std::string_view value)
     r.failures = rd.u64();
     r.locked_until = rd.u64();
     r.last_lockout = rd.u64();
-    if (!rd.complete()) {
-        return std::nullopt;
-    }
-    return r;
+    return finish(rd, std::move(r));
 }
 
 }  // namespace seam
