@@ -104,7 +104,11 @@ $(BUILD)/seam-bench-fill: bench/fill.cpp $(CORE_LIB)
 $(BUILD)/seam-bench-check: bench/check.cpp $(CORE_LIB)
 	$(CXX) $(CXXFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
 
-bench: $(MODULE) $(CLI) $(BUILD)/seam-bench-fill $(BUILD)/seam-bench-check
+$(BUILD)/seam-bench-redeem: bench/redeem.cpp $(CORE_LIB)
+	$(CXX) $(CXXFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
+
+bench: $(MODULE) $(CLI) $(BUILD)/seam-bench-fill $(BUILD)/seam-bench-check \
+       $(BUILD)/seam-bench-redeem
 	bash bench/run.sh
 
 run: $(MODULE) $(CLI)

@@ -25,6 +25,7 @@ extern "C" {
 #include "login_page.h"
 #include "metadata.h"
 #include "password.h"
+#include "secrets.h"
 #include "store.h"
 #include "throttle.h"
 #include "token_endpoint.h"
@@ -33,6 +34,7 @@ extern "C" {
 #include <exception>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <new>
 #include <string>
 #include <type_traits>
@@ -192,18 +194,27 @@ static std::string  *ngx_http_seam_oauth_csrf_key;
 static ngx_event_t   ngx_http_seam_oauth_sweep_event;
 
 
-/* Group commit: redemptions that arrive while one batch is being committed
- * wait in the queue and go together in the next write transaction, so
- * one fsync serves them all. One batch in flight per worker. */
+/*
+ * Group commit: redemptions wait in the worker's queue, and the batch
+ * task's thread takes the whole queue only once it holds the store's write
+ * lock. Those that arrive while the previous batch is answered, or while
+ * another worker commits, so join the next commit, and one fsync serves
+ * them all. One batch in flight per worker; the queue is shared by the
+ * event loop and that thread, hence its mutex.
+ */
 struct ngx_http_seam_oauth_batch {
     std::vector<ngx_http_seam_oauth_job *>  jobs;
-    std::vector<seam::redemption_request>   requests;
+    bool                                    taken = false;
     std::vector<seam::redemption>           results;
     std::string                             failure;
 };
 
-static std::vector<ngx_http_seam_oauth_job *>
-                            *ngx_http_seam_oauth_redeem_queue;
+struct ngx_http_seam_oauth_redeem_queue_t {
+    std::mutex                              lock;
+    std::vector<ngx_http_seam_oauth_job *>  jobs;
+};
+
+static ngx_http_seam_oauth_redeem_queue_t  *ngx_http_seam_oauth_redeem_queue;
 static ngx_http_seam_oauth_batch  *ngx_http_seam_oauth_batch_in_flight;
 static ngx_thread_task_t  *ngx_http_seam_oauth_batch_task;
 static ngx_thread_task_t  *ngx_http_seam_oauth_sweep_task;
@@ -1188,7 +1199,7 @@ ngx_http_seam_oauth_init_process(ngx_cycle_t *cycle)
     }
 
     ngx_http_seam_oauth_redeem_queue =
-        new std::vector<ngx_http_seam_oauth_job *>();
+        new ngx_http_seam_oauth_redeem_queue_t();
 
     ngx_http_seam_oauth_batch_task = ngx_thread_task_alloc(cycle->pool,
                                          sizeof(ngx_http_seam_oauth_batch *));
@@ -1648,6 +1659,27 @@ ngx_http_seam_oauth_post_job(ngx_http_request_t *r,
 /* group commit of redemptions */
 
 
+/* Moves the waiting redemptions into `batch`: in the batch's thread once
+ * it holds the write lock, or on the event loop when no thread will. */
+static void
+ngx_http_seam_oauth_batch_take(ngx_http_seam_oauth_batch *batch)
+{
+    std::lock_guard<std::mutex>  hold(ngx_http_seam_oauth_redeem_queue->lock);
+
+    batch->jobs.swap(ngx_http_seam_oauth_redeem_queue->jobs);
+    batch->taken = true;
+}
+
+
+static bool
+ngx_http_seam_oauth_redeem_waiting()
+{
+    std::lock_guard<std::mutex>  hold(ngx_http_seam_oauth_redeem_queue->lock);
+
+    return !ngx_http_seam_oauth_redeem_queue->jobs.empty();
+}
+
+
 static void
 ngx_http_seam_oauth_batch_run(void *data, ngx_log_t *log)
 {
@@ -1656,10 +1688,22 @@ ngx_http_seam_oauth_batch_run(void *data, ngx_log_t *log)
 
     try {
         batch->results = seam::redeem_codes(*ngx_http_seam_oauth_store,
-                                            batch->requests);
+            [batch](std::vector<seam::redemption_request> &requests) {
+                ngx_http_seam_oauth_batch_take(batch);
+                requests.reserve(batch->jobs.size());
+                for (ngx_http_seam_oauth_job *job : batch->jobs) {
+                    requests.push_back(job->redeem);
+                }
+            });
 
     } catch (const std::exception &e) {
         batch->failure = e.what();
+
+        /* the write lock was never held: fail what is waiting now rather
+         * than leave it for a batch that would fail the same way */
+        if (!batch->taken) {
+            ngx_http_seam_oauth_batch_take(batch);
+        }
     }
 }
 
@@ -1680,6 +1724,13 @@ ngx_http_seam_oauth_batch_done(ngx_event_t *ev)
     batch = ngx_http_seam_oauth_batch_in_flight;
     ngx_http_seam_oauth_batch_in_flight = NULL;
 
+    /* The redemptions that arrived meanwhile commit while these answers
+     * are sent: answering a batch takes the event loop about as long as a
+     * commit, and the store would sit idle meanwhile. */
+    if (ngx_http_seam_oauth_redeem_waiting()) {
+        ngx_http_seam_oauth_batch_start(ev->log);
+    }
+
     for (i = 0; i < batch->jobs.size(); i++) {
         job = batch->jobs[i];
         r = job->request;
@@ -1690,9 +1741,11 @@ ngx_http_seam_oauth_batch_done(ngx_event_t *ev)
         r->main->blocked--;
         r->aio = 0;
 
-        if (!batch->failure.empty()) {
+        if (!batch->failure.empty() || i >= batch->results.size()) {
             ngx_log_error(NGX_LOG_ERR, c->log, 0, "seam_oauth: %s",
-                          batch->failure.c_str());
+                          batch->failure.empty()
+                          ? "the batch has no answer for a redemption"
+                          : batch->failure.c_str());
             rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
 
         } else {
@@ -1713,14 +1766,11 @@ ngx_http_seam_oauth_batch_done(ngx_event_t *ev)
     }
 
     delete batch;
-
-    if (!ngx_http_seam_oauth_redeem_queue->empty()) {
-        ngx_http_seam_oauth_batch_start(ev->log);
-    }
 }
 
 
-/* Sends the waiting redemptions to the thread pool as one batch. */
+/* Sends a batch task to the thread pool; its thread takes the waiting
+ * redemptions once it holds the write lock. */
 static void
 ngx_http_seam_oauth_batch_start(ngx_log_t *log)
 {
@@ -1733,11 +1783,6 @@ ngx_http_seam_oauth_batch_start(ngx_log_t *log)
                                                    ngx_http_seam_oauth_module));
 
     batch = new ngx_http_seam_oauth_batch();
-    batch->jobs.swap(*ngx_http_seam_oauth_redeem_queue);
-
-    for (ngx_http_seam_oauth_job *job : batch->jobs) {
-        batch->requests.push_back(job->redeem);
-    }
 
     *static_cast<ngx_http_seam_oauth_batch **>(task->ctx) = batch;
     ngx_http_seam_oauth_batch_in_flight = batch;
@@ -1747,6 +1792,7 @@ ngx_http_seam_oauth_batch_start(ngx_log_t *log)
                       "seam_oauth: cannot post a task to thread pool \"%V\"",
                       &smcf->thread_pool_name);
         batch->failure = "the thread pool refused the task";
+        ngx_http_seam_oauth_batch_take(batch);
         ngx_http_seam_oauth_batch_done(&task->event);
     }
 }
@@ -1759,7 +1805,12 @@ ngx_http_seam_oauth_post_redeem(ngx_http_request_t *r,
 {
     job->request = r;
 
-    ngx_http_seam_oauth_redeem_queue->push_back(job);
+    {
+        std::lock_guard<std::mutex>  hold(
+                                       ngx_http_seam_oauth_redeem_queue->lock);
+
+        ngx_http_seam_oauth_redeem_queue->jobs.push_back(job);
+    }
 
     r->main->blocked++;
     r->aio = 1;
@@ -2054,7 +2105,7 @@ ngx_http_seam_oauth_authorize_handler(ngx_http_request_t *r)
         if (!req.prompt_login) {
             std::string  cookie = ngx_http_seam_oauth_cookie(r,
                                       &ngx_http_seam_oauth_session_cookie_name,
-                                      43);
+                                      seam::secret_chars);
             if (!cookie.empty()) {
                 session = seam::find_session(*ngx_http_seam_oauth_store,
                                              cookie, ngx_time());
@@ -2270,7 +2321,7 @@ ngx_http_seam_oauth_login_body(ngx_http_request_t *r)
         if (const std::string *decision = f.values.get("decision")) {
             std::string  cookie = ngx_http_seam_oauth_cookie(r,
                                       &ngx_http_seam_oauth_session_cookie_name,
-                                      43);
+                                      seam::secret_chars);
             auto  session = cookie.empty()
                             ? std::nullopt
                             : seam::find_session(*ngx_http_seam_oauth_store,

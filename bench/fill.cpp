@@ -3,11 +3,17 @@
  * into a store through the core library, for `make bench`, and writes the
  * secrets of some of them to a file (one per line) for wrk to use.
  *
- *   seam-bench-fill STORE tokens N FILE K   N tokens, the first K in FILE
+ *   seam-bench-fill STORE tokens N FILE K   N tokens, K of them in FILE
+ *
+ * Secrets carry their issue time (secrets.h), so tokens issued in one run
+ * are neighbours in the store. The K tokens written to FILE are spread
+ * evenly over the N (every N/K-th), so that wrk's lookups range over the
+ * whole table as the live tokens of a real store would, not over its
+ * first K.
  *   seam-bench-fill STORE codes N FILE      N codes, all in FILE
  */
-#include "crypto.h"
 #include "records.h"
+#include "secrets.h"
 #include "store.h"
 
 #include <cstdio>
@@ -27,6 +33,8 @@ main(int argc, char **argv)
     std::string kind = argv[2];
     size_t n = std::strtoull(argv[3], nullptr, 10);
     size_t keep = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : n;
+    size_t every = keep == 0 || keep >= n ? 1 : n / keep;
+    size_t kept = 0;
     uint64_t now = static_cast<uint64_t>(time(nullptr));
 
     seam::store_options o;
@@ -36,7 +44,7 @@ main(int argc, char **argv)
     std::ofstream out(argv[4]);
 
     const size_t batch = 100000;
-    std::string grant = seam::random_bytes(16);
+    std::string grant = seam::new_record_id(16);
     for (size_t done = 0; done < n;) {
         seam::txn t = s.begin_write();
         for (size_t i = 0; i < batch && done < n; i++, done++) {
@@ -45,7 +53,7 @@ main(int argc, char **argv)
                 seam::access_token_record r{now + 86400, grant,
                                             "u_00112233445566778899aabbccddeeff",
                                             "seam", "intercoms:read"};
-                t.put(seam::table::tokens, seam::sha256(secret),
+                t.put(seam::table::tokens, seam::key_of(secret).view(),
                       seam::encode(r));
             } else {
                 seam::code_record c;
@@ -53,11 +61,12 @@ main(int argc, char **argv)
                 c.client_id = "seam";
                 c.redirect_uri = "https://bench.integrations.getseam.com/cb";
                 c.user_id = "u_00112233445566778899aabbccddeeff";
-                t.put(seam::table::codes, seam::sha256(secret),
+                t.put(seam::table::codes, seam::key_of(secret).view(),
                       seam::encode(c));
             }
-            if (done < keep) {
+            if (done % every == 0 && kept < keep) {
                 out << secret << '\n';
+                kept++;
             }
         }
         t.commit();

@@ -1,7 +1,7 @@
 /*
  * The bearer check in front of the device API (RFC 6750): the token is
  * read from the Authorization header only (§2.1; query and body tokens
- * are not accepted), looked up by its SHA-256 in one LMDB read.
+ * are not accepted), looked up by its key (secrets.h) in one LMDB read.
  */
 #pragma once
 

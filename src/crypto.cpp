@@ -36,12 +36,6 @@ random_bytes(size_t n)
     return out;
 }
 
-std::string
-new_secret()
-{
-    return base64url_encode(random_bytes(32));
-}
-
 /*
  * SHA-256 fetched from the default provider once per process. EVP_sha256()
  * would make every digest fetch it again by name, under a lock: 680 ns of

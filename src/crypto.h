@@ -16,9 +16,6 @@ namespace seam {
  * on failure. */
 std::string random_bytes(size_t n);
 
-/* A fresh secret: 32 CSPRNG bytes (256 bits) as 43 base64url characters. */
-std::string new_secret();
-
 /* The 32-byte digests, as strings of raw bytes. */
 std::string sha256(std::string_view data);
 /* The same SHA-256 into a fixed array: no allocation, for the bearer

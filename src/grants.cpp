@@ -1,17 +1,12 @@
 #include "grants.h"
 #include "clients.h"
 #include "crypto.h"
+#include "secrets.h"
 #include "throttle.h"
 
 #include <algorithm>
 
 namespace seam {
-
-static std::string
-key_of(std::string_view secret)
-{
-    return sha256(secret);
-}
 
 std::optional<std::string>
 issue_code(store &s, code_record code, uint64_t now, uint64_t ttl)
@@ -20,7 +15,7 @@ issue_code(store &s, code_record code, uint64_t now, uint64_t ttl)
     code.expires_at = now + ttl;
     try {
         txn t = s.begin_write();
-        t.put(table::codes, key_of(secret), encode(code));
+        t.put(table::codes, key_of(secret).view(), encode(code));
         t.commit();
     } catch (const store_full &) {
         return std::nullopt;
@@ -95,7 +90,7 @@ add_access_token(txn &t, grant_record &grant, const std::string &grant_id,
                  std::string secret, uint64_t now, uint64_t ttl,
                  const std::string &scope, redemption &out)
 {
-    std::string key = key_of(secret);
+    std::string key = key_of(secret).str();
     out.access_token = std::move(secret);
     out.token = {now + ttl, grant_id, grant.user_id, grant.client_id, scope};
     out.expires_in = ttl;
@@ -108,7 +103,7 @@ add_refresh_token(txn &t, grant_record &grant, const std::string &grant_id,
                   std::string secret, uint64_t now, uint64_t ttl,
                   redemption &out)
 {
-    std::string key = key_of(secret);
+    std::string key = key_of(secret).str();
     out.refresh_token = std::move(secret);
     refresh_token_record rt{now + ttl, grant_id, grant.client_id, 0};
     t.put(table::refresh, key, encode(rt));
@@ -134,7 +129,7 @@ static redemption
 redeem_in(txn &t, const redemption_request &req)
 {
     redemption out;
-    std::string key = key_of(req.code);
+    std::string key = key_of(req.code).str();
 
     auto value = t.get(table::codes, key);
     if (!value) {
@@ -165,7 +160,7 @@ redeem_in(txn &t, const redemption_request &req)
     code_tombstone stone{code->expires_at, ""};
     out.error = check_code(*code, req, out.description);
     if (out.error == oauth_error::none) {
-        std::string grant_id = random_bytes(16);
+        std::string grant_id = new_record_id(16);
         grant_record grant{code->client_id, code->user_id, code->scope,
                            req.now, {}, {}};
         add_access_token(t, grant, grant_id, new_secret(), req.now,
@@ -202,10 +197,22 @@ redeem_code(store &s, const redemption_request &req)
 std::vector<redemption>
 redeem_codes(store &s, const std::vector<redemption_request> &reqs)
 {
+    return redeem_codes(s, [&reqs](std::vector<redemption_request> &out) {
+        out = reqs;
+    });
+}
+
+std::vector<redemption>
+redeem_codes(store &s,
+             const std::function<void(std::vector<redemption_request> &)>
+                 &collect)
+{
+    std::vector<redemption_request> reqs;
     std::vector<redemption> out;
-    out.reserve(reqs.size());
     try {
         txn t = s.begin_write();
+        collect(reqs);
+        out.reserve(reqs.size());
         for (const redemption_request &req : reqs) {
             out.push_back(redeem_in(t, req));
         }
@@ -221,7 +228,7 @@ bool
 find_access_token(store &s, std::string_view token, uint64_t now,
                   access_token_record &out)
 {
-    digest key = sha256_digest(token);
+    record_key key = key_of(token);
     bool live = false;
     /* one capture, so std::function keeps it inline */
     struct {
@@ -229,7 +236,7 @@ find_access_token(store &s, std::string_view token, uint64_t now,
         access_token_record *out;
         bool *live;
     } call{now, &out, &live};
-    s.read_one(table::tokens, std::string_view(key.data(), key.size()),
+    s.read_one(table::tokens, key.view(),
                [&call](std::string_view value) {
                    access_token_view v;
                    if (!decode_access_token(value, v)
@@ -299,16 +306,18 @@ grant_alive(const grant_record &g, uint64_t now)
 }
 
 /* A rotated pair, derived from the refresh token it replaces so that a
- * replay in the grace window can be answered with the same pair. */
+ * replay in the grace window can be answered with the same pair: the
+ * rotation's time (in seconds, kept in the old refresh token's record)
+ * and an HMAC of the old token. */
 static std::string
 derive(std::string_view key, std::string_view label,
-       std::string_view refresh_token)
+       std::string_view refresh_token, uint64_t rotated_at)
 {
     std::string message = "seam-oauth rotation v1 ";
     message.append(label);
     message.push_back('\0');
     message.append(refresh_token);
-    return base64url_encode(hmac_sha256(key, message));
+    return make_secret(rotated_at * 1000, hmac_sha256(key, message));
 }
 
 redemption
@@ -323,7 +332,7 @@ refresh_grant(store &s, const refresh_request &req)
 
     try {
         txn t = s.begin_write();
-        std::string key = key_of(req.refresh_token);
+        std::string key = key_of(req.refresh_token).str();
         auto value = t.get(table::refresh, key);
         auto rt = value ? decode_refresh_token(*value) : std::nullopt;
         if (!rt || req.now >= rt->expires_at) {
@@ -365,8 +374,9 @@ refresh_grant(store &s, const refresh_request &req)
              * second, and a replay "before" the rotation is in the window */
             if (req.rotate && req.now <= rt->rotated_at + req.grace) {
                 /* the same pair again: concurrent refreshes agree */
-                std::string at = derive(req.key, "access", req.refresh_token);
-                auto atv = t.get(table::tokens, key_of(at));
+                std::string at = derive(req.key, "access", req.refresh_token,
+                                        rt->rotated_at);
+                auto atv = t.get(table::tokens, key_of(at).view());
                 auto rec = atv ? decode_access_token(*atv) : std::nullopt;
                 if (!rec || req.now >= rec->expires_at) {
                     return fail(oauth_error::invalid_grant,
@@ -376,7 +386,7 @@ refresh_grant(store &s, const refresh_request &req)
                 out.token = *rec;
                 out.expires_in = rec->expires_at - req.now;
                 out.refresh_token = derive(req.key, "refresh",
-                                           req.refresh_token);
+                                           req.refresh_token, rt->rotated_at);
                 return out;
             }
             revoke_grant(t, grant_id);
@@ -389,10 +399,12 @@ refresh_grant(store &s, const refresh_request &req)
         prune(*grant, req.now);
         if (req.rotate) {
             add_access_token(t, *grant, grant_id,
-                             derive(req.key, "access", req.refresh_token),
+                             derive(req.key, "access", req.refresh_token,
+                                    req.now),
                              req.now, req.access_token_ttl, scope, out);
             add_refresh_token(t, *grant, grant_id,
-                              derive(req.key, "refresh", req.refresh_token),
+                              derive(req.key, "refresh", req.refresh_token,
+                                     req.now),
                               req.now, req.refresh_token_ttl, out);
             rt->rotated_at = req.now;
         } else {
@@ -421,7 +433,7 @@ refresh_grant(store &s, const refresh_request &req)
 bool
 revoke_token(store &s, std::string_view token, std::string_view client_id)
 {
-    std::string key = key_of(token);
+    std::string key = key_of(token).str();
     txn t = s.begin_write();
     bool done = false;
     if (auto v = t.get(table::tokens, key)) {
@@ -446,7 +458,7 @@ token_info
 introspect_token(store &s, std::string_view token, uint64_t now)
 {
     token_info info;
-    std::string key = key_of(token);
+    std::string key = key_of(token).str();
     txn t = s.begin_read();
     if (auto v = t.get(table::tokens, key)) {
         if (auto at = decode_access_token(*v); at && now < at->expires_at) {
@@ -476,7 +488,7 @@ create_session(store &s, session_record session)
     std::string secret = new_secret();
     try {
         txn t = s.begin_write();
-        t.put(table::sessions, key_of(secret), encode(session));
+        t.put(table::sessions, key_of(secret).view(), encode(session));
         t.commit();
     } catch (const store_full &) {
         return std::nullopt;
@@ -488,9 +500,8 @@ std::optional<session_record>
 find_session(store &s, std::string_view cookie, uint64_t now)
 {
     std::optional<session_record> found;
-    s.read_one(table::sessions, key_of(cookie), [&](std::string_view v) {
-        found = decode_session(v);
-    });
+    s.read_one(table::sessions, key_of(cookie).view(),
+               [&](std::string_view v) { found = decode_session(v); });
     if (found && now >= found->expires_at) {
         return std::nullopt;
     }

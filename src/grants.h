@@ -3,7 +3,7 @@
  * redeemed once for an access token in one write transaction, and every
  * token hangs off a grant record so that a replayed code (RFC 6749
  * §4.1.2) or an operator's revocation kills them all. Secrets are never
- * stored: keys are their SHA-256.
+ * stored: keys are their SHA-256, after their issue time (secrets.h).
  */
 #pragma once
 
@@ -12,6 +12,7 @@
 #include "store.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +61,14 @@ redemption redeem_code(store &s, const redemption_request &req);
 std::vector<redemption> redeem_codes(store &s,
                                      const std::vector<redemption_request>
                                          &reqs);
+
+/* The same, with the members chosen once the write lock is held: `collect`
+ * is called inside the transaction, so that redemptions queued while
+ * another process committed join this commit. A collected request is
+ * answered even when the commit fails for want of space (store_full). */
+std::vector<redemption> redeem_codes(
+    store &s,
+    const std::function<void(std::vector<redemption_request> &)> &collect);
 
 /*
  * grant_type=refresh_token (RFC 6749 §6). Seam refreshes often and from

@@ -25,7 +25,7 @@ enum class record_kind : uint8_t {
     throttle = 8,
 };
 
-/* An authorization code waiting for redemption (keyed by its SHA-256). */
+/* An authorization code waiting for redemption (keyed by key_of). */
 struct code_record {
     uint64_t expires_at = 0;
     std::string client_id;
@@ -43,7 +43,7 @@ struct code_tombstone {
 };
 
 struct token_ref {
-    std::string hash;              /* SHA-256 of the token, 32 bytes */
+    std::string hash;              /* the token's store key (secrets.h) */
     uint64_t expires_at = 0;
 };
 
@@ -58,7 +58,7 @@ struct grant_record {
     std::vector<token_ref> refresh_tokens;
 };
 
-/* A refresh token (keyed by its SHA-256). `rotated_at` is 0 while it is
+/* A refresh token (keyed by key_of). `rotated_at` is 0 while it is
  * the grant's current one; once rotated it is kept until it expires, to
  * answer a replay in the grace window and to detect reuse after it
  * (RFC 9700 §4.14). */
@@ -78,7 +78,7 @@ struct throttle_record {
 };
 
 /* A recent sign-in, so that a second authorization may skip the password
- * (keyed by the SHA-256 of the session cookie). */
+ * (keyed by key_of the session cookie). */
 struct session_record {
     uint64_t expires_at = 0;
     std::string user_id;

@@ -15,7 +15,7 @@ my $r = login($n, params => [ redirect_uri => $SEAM_REDIRECT, state => 'st "1"&x
 is($r->{status}, 303, 'row 22: sign-in answers 303');
 my ($base, $q) = parse_location($r->{header}->('location'));
 is($base, 'https://connect.integrations.getseam.com/oauth/cb', 'to the redirect_uri');
-like($r->{header}->('location'), qr/\?session=s1&code=[A-Za-z0-9_-]{43}&state=st%20%221%22%26x&iss=http%3A%2F%2Flocalhost$/,
+like($r->{header}->('location'), qr/\?session=s1&code=[A-Za-z0-9_-]{51}&state=st%20%221%22%26x&iss=http%3A%2F%2Flocalhost$/,
      'code, state and iss appended with & after the existing query, percent-encoded');
 is($q->{state}, 'st "1"&x', 'state round trip');
 is($r->{header}->('referrer-policy'), 'no-referrer', 'row 22: Referrer-Policy on the redirect');

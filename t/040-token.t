@@ -43,7 +43,7 @@ is($ok->{header}->('pragma'), 'no-cache', 'row 37: Pragma: no-cache');
 like($ok->{header}->('content-type'), qr{^application/json}, 'row 37: JSON');
 is($ok->{json}{token_type}, 'Bearer', 'row 37: token_type Bearer');
 is($ok->{json}{expires_in}, 3600, 'row 37: expires_in');
-like($ok->{json}{access_token}, qr/^[A-Za-z0-9_-]{43}$/, 'a 256-bit access token');
+like($ok->{json}{access_token}, qr/^[A-Za-z0-9_-]{51}$/, 'an access token: issue time and 256 random bits');
 like($ok->{json}{user_id}, qr/^u_[0-9a-f]{32}$/, 'user_id');
 
 # row 24: JSON bodies, as Seam's guide shows

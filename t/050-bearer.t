@@ -5,7 +5,7 @@ use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
-plan tests => 43;
+plan tests => 52;
 
 my $n = start_nginx(http_config => http_config(extra => <<'H'), config => server_config() . <<'C',
 log_format sent '$uri $status "$sent_http_www_authenticate"';
@@ -45,6 +45,22 @@ $r = call(Authorization => 'Bearer ' . ('A' x 43));
 is($r->{status}, 401, 'row 39: unknown token: 401');
 is($r->{header}->('www-authenticate'), qq($realm, error="invalid_token"), 'row 39: invalid_token');
 is(json($r->{body})->{error}, 'invalid_token', 'row 39: JSON error body');
+# the live token altered: its issue time (the first 8 characters, which
+# also order the store's keys), its random part, its last character; and
+# unknown tokens of its length
+sub flip { my ($s, $i) = @_; my $c = substr($s, $i, 1); substr($s, $i, 1) = $c eq 'B' ? 'C' : 'B'; $s }
+is(length($token), 51, 'row 39: tokens are 51 characters');
+for my $case ([flip($token, 0), 'issue time altered (first character)'],
+              [flip($token, 7), 'issue time altered (eighth character)'],
+              [flip($token, 20), 'random part altered'],
+              [flip($token, 50), 'last character altered'],
+              ['A' x 51, 'unknown, 51 characters'],
+              [substr($token, 0, 8) . ('A' x 43), 'unknown, with a live issue time'],
+              ['.' . substr($token, 1), 'not base64url in the issue time']) {
+    my ($t, $why) = @$case;
+    is(call(Authorization => "Bearer $t")->{status}, 401, "row 39: $why: 401");
+}
+is(call(Authorization => "Bearer $token")->{status}, 200, 'row 39: the live token still works');
 
 # row 40
 is(call(Authorization => "bearer $token")->{status}, 200, 'row 40: lower-case scheme');

@@ -5,11 +5,12 @@ use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
-plan tests => 47;
+plan tests => 52;
 
 my $n = start_nginx(
     http_config => http_config(extra => "seam_oauth_token_ttl 3s;\nseam_oauth_sweep_interval 1s;"),
-    config => server_config(), workers => 2, users => ["$OWNER $PASSWORD"]);
+    config => server_config(), workers => 2,
+    users => ["$OWNER $PASSWORD", 'second@example.com another horse battery']);
 
 # the flow, step by step
 my ($page, $cookie, $csrf) = login_page($n);
@@ -46,6 +47,35 @@ is(scalar(grep { $_->{status} == 400 && json($_->{body})->{error} eq 'invalid_gr
 is(api_call($n, json($won[0]{body})->{access_token})->{status}, 401,
    'the replays revoked the token the winner got');
 
+# sixteen redemptions at once, of twelve codes of two owners and four
+# unknown codes: group commits must give each request its own answer
+my %owner_id;
+for my $who ([$OWNER, $PASSWORD], ['second@example.com', 'another horse battery']) {
+    my $t = exchange($n, scalar obtain_code($n, email => $who->[0], password => $who->[1]));
+    $owner_id{$who->[0]} = $t->{json}{user_id};
+}
+my @mine;
+for my $i (1 .. 12) {
+    my $who = $i % 2 ? [$OWNER, $PASSWORD] : ['second@example.com', 'another horse battery'];
+    push @mine, [ scalar obtain_code($n, email => $who->[0], password => $who->[1]), $who->[0] ];
+}
+push @mine, map { [ 'A' x 51, undef ] } 1 .. 4;
+my @all = Test::Nginx::Seam::http_parallel($n, [ map {
+    [ 'POST', '/oauth/token', headers => [ 'Content-Type' => 'application/x-www-form-urlencoded' ],
+      body => form_encode(code => $_->[0], client_id => 'seam', client_secret => 'seamsecret') ] } @mine ]);
+my @good = grep { $mine[$_][1] } 0 .. $#mine;
+is(scalar(grep { $all[$_]{status} == 200 } @good), 12, 'sixteen at once: the twelve codes get 200');
+is(scalar(grep { !$mine[$_][1] && $all[$_]{status} == 400
+                 && json($all[$_]{body})->{error} eq 'invalid_grant' } 0 .. $#mine), 4,
+   'sixteen at once: the four unknown codes get invalid_grant');
+is(scalar(grep { (json($all[$_]{body})->{user_id} // '') eq $owner_id{ $mine[$_][1] } } @good), 12,
+   "sixteen at once: each answer names its own code's owner");
+my %seen = map { (json($all[$_]{body})->{access_token} // '') => 1 } @good;
+is(scalar(grep { length } keys %seen), 12, 'sixteen at once: twelve distinct access tokens');
+is(scalar(grep { api_call($n, json($all[$_]{body})->{access_token})->{body}
+                 =~ /user=\Q$owner_id{ $mine[$_][1] }\E / } @good), 12,
+   "sixteen at once: each token reaches the API as its code's owner");
+
 # tokens survive a reload and a restart
 my $keep = obtain_token($n);
 ok($n->reload, 'reload');
@@ -71,7 +101,7 @@ is(api_call($n, $keep)->{status}, 401, 'revoked: every grant of the owner');
 my $again = obtain_token($n);
 is(api_call($n, $again)->{status}, 200, 'the owner can connect again');
 ($rc, $out) = cli($n, 'grant', 'list');
-my ($gid) = $out =~ /^([0-9a-f]{32})\t/m;
+my ($gid) = $out =~ /^([0-9a-f]{32})\tseam\t\Q$OWNER\E\t/m;
 ($rc) = cli($n, 'grant', 'revoke', $gid);
 is($rc, 0, 'grant revoke ID');
 is(api_call($n, $again)->{status}, 401, 'revoked by id');

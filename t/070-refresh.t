@@ -23,7 +23,7 @@ my $first = exchange($n, scalar obtain_code($n,
     params => [ redirect_uri => $SEAM_REDIRECT, scope => 'intercoms:read intercoms:unlock' ]));
 is($first->{status}, 200, 'code exchanged');
 my ($at1, $rt) = @{ $first->{json} }{qw(access_token refresh_token)};
-like($rt, qr/^[A-Za-z0-9_-]{43}$/, 'a 256-bit refresh token');
+like($rt, qr/^[A-Za-z0-9_-]{51}$/, 'a refresh token: issue time and 256 random bits');
 isnt($rt, $at1, 'distinct from the access token');
 is($first->{json}{scope}, 'intercoms:read intercoms:unlock', 'the granted scope is returned');
 

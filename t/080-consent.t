@@ -21,7 +21,7 @@ like($consent->{body}, qr/Signed in as \Q$OWNER\E/, 'who is signed in');
 like($consent->{body}, qr/name="decision" value="deny".*name="decision" value="approve"/s, 'approve and deny');
 is($consent->{header}->('x-frame-options'), 'DENY', 'the consent page is not framable');
 my ($session) = grep { /^seam_oauth_session=/ } $consent->{header}->('set-cookie');
-like($session, qr/^seam_oauth_session=[A-Za-z0-9_-]{43}; Path=\/authorize; Max-Age=3; HttpOnly; SameSite=Lax$/,
+like($session, qr/^seam_oauth_session=[A-Za-z0-9_-]{51}; Path=\/authorize; Max-Age=3; HttpOnly; SameSite=Lax$/,
      'a session cookie: HttpOnly, SameSite=Lax, short');
 
 # deny

@@ -9,6 +9,7 @@
 #include "crypto.h"
 #include "grants.h"
 #include "helpers.h"
+#include "secrets.h"
 #include "suites.h"
 
 using namespace seam;
@@ -128,7 +129,7 @@ std::optional<refresh_token_record>
 refresh_record(store &s, const std::string &token)
 {
     txn t = s.begin_read();
-    auto v = t.get(table::refresh, sha256(token));
+    auto v = t.get(table::refresh, key_of(token).str());
     return v ? decode_refresh_token(*v) : std::nullopt;
 }
 
@@ -140,15 +141,16 @@ grant_of(store &s, const std::string &grant_id)
     return v ? decode_grant(*v) : std::nullopt;
 }
 
-/* What rotation derives from the refresh token it replaces. */
+/* What rotation at `rotated_at` (seconds) derives from the refresh token
+ * it replaces: the rotation's time, then an HMAC of the old token. */
 std::string
 derived(const std::string &label, const std::string &refresh_token,
-        const std::string &key = rotation_key)
+        uint64_t rotated_at, const std::string &key = rotation_key)
 {
     std::string message = "seam-oauth rotation v1 " + label;
     message.push_back('\0');
     message += refresh_token;
-    return base64url_encode(hmac_sha256(key, message));
+    return make_secret(rotated_at * 1000, hmac_sha256(key, message));
 }
 
 }  // namespace
@@ -158,14 +160,14 @@ START_TEST(issue_and_redeem)
     temp_store ts;
     store &s = ts.get();
     std::string code = issue(s);
-    /* 256 bits from the CSPRNG, base64url */
-    ck_assert_uint_eq(code.size(), 43);
+    /* the issue time and 256 bits from the CSPRNG, base64url */
+    ck_assert_uint_eq(code.size(), 51);
     ck_assert(base64url_decode(code).has_value());
     /* stored under its hash, never in clear */
     {
         txn t = s.begin_read();
         ck_assert(!t.get(table::codes, code));
-        auto v = t.get(table::codes, sha256(code));
+        auto v = t.get(table::codes, key_of(code).str());
         ck_assert(v.has_value());
         auto rec = decode_code(*v);
         ck_assert(rec.has_value());
@@ -174,7 +176,7 @@ START_TEST(issue_and_redeem)
 
     redemption r = redeem_ok(s, make_request(code));
     ck_assert(!r.replay);
-    ck_assert_uint_eq(r.access_token.size(), 43);
+    ck_assert_uint_eq(r.access_token.size(), 51);
     ck_assert_std_ne(r.access_token, code);
     ck_assert(r.token.expires_at == 1010 + 3600);
     ck_assert_std_eq(r.token.user_id, "u_1");
@@ -190,7 +192,7 @@ START_TEST(issue_and_redeem)
     {
         txn t = s.begin_read();
         ck_assert(!t.get(table::tokens, r.access_token));
-        ck_assert(t.get(table::tokens, sha256(r.access_token)).has_value());
+        ck_assert(t.get(table::tokens, key_of(r.access_token).str()).has_value());
     }
     /* a token's own expiry */
     ck_assert(find_access_token(s, r.access_token, 1010 + 3599).has_value());
@@ -206,6 +208,104 @@ START_TEST(issue_and_redeem)
     ck_assert_std_eq(grants[0].grant.user_id, "u_1");
     ck_assert_uint_eq(grants[0].live_tokens, 1);
     ck_assert_uint_eq(list_grants(s, 1010 + 3600)[0].live_tokens, 0);
+}
+END_TEST
+
+/* Several redemptions in one transaction (the module's group commit):
+ * each request gets its own answer, in order, as if redeemed one by one. */
+START_TEST(group_commit)
+{
+    temp_store ts;
+    store &s = ts.get();
+    std::string a = issue(s, make_code("u_a")), b = issue(s, make_code("u_b"));
+    std::string c = issue(s, make_code("u_c"));
+    int collected = 0;
+    std::vector<redemption> out = redeem_codes(s,
+        [&](std::vector<redemption_request> &reqs) {
+            collected++;
+            for (const std::string &code : {a, std::string(51, 'A'), b, c, b}) {
+                reqs.push_back(make_request(code));
+            }
+        });
+    ck_assert_int_eq(collected, 1);
+    ck_assert_uint_eq(out.size(), 5);
+    ck_assert(out[0].error == oauth_error::none);
+    ck_assert_std_eq(out[0].token.user_id, "u_a");
+    ck_assert(out[1].error == oauth_error::invalid_grant);
+    ck_assert_std_eq(out[1].description, "unknown authorization code");
+    ck_assert(out[2].error == oauth_error::none);
+    ck_assert_std_eq(out[2].token.user_id, "u_b");
+    ck_assert(out[3].error == oauth_error::none);
+    ck_assert_std_eq(out[3].token.user_id, "u_c");
+    /* b again, later in the same commit: a replay, which revokes what the
+     * first use of b got (RFC 6749 §4.1.2), and nothing else */
+    ck_assert(out[4].error == oauth_error::invalid_grant);
+    ck_assert(out[4].replay);
+    ck_assert(!find_access_token(s, out[2].access_token, 1020));
+    ck_assert(find_access_token(s, out[0].access_token, 1020).has_value());
+    ck_assert(find_access_token(s, out[3].access_token, 1020).has_value());
+    ck_assert_std_ne(out[0].access_token, out[3].access_token);
+
+    /* the vector form answers the same way */
+    std::string d = issue(s, make_code("u_d"));
+    auto again = redeem_codes(s, {make_request(d), make_request(a)});
+    ck_assert_uint_eq(again.size(), 2);
+    ck_assert_std_eq(again[0].token.user_id, "u_d");
+    ck_assert(again[1].replay);
+}
+END_TEST
+
+/* A commit that does not fit: every collected request is answered
+ * temporarily_unavailable, none of them is half done, and the codes can
+ * be redeemed once there is room. */
+START_TEST(group_commit_store_full)
+{
+    std::string dir = make_temp_dir();
+    store_options o;
+    o.path = dir;
+    o.map_size = 256 << 10;
+    {
+        store s(o);
+        std::vector<std::string> codes;
+        for (int i = 0; i < 40; i++) {
+            codes.push_back(issue(s, make_code("u_" + std::to_string(i))));
+        }
+        /* fill the rest of the map */
+        std::string big(3000, 'x');
+        try {
+            for (int i = 0;; i++) {
+                txn t = s.begin_write();
+                t.put(table::meta, "filler" + std::to_string(i), big);
+                t.commit();
+            }
+        } catch (const store_full &) {
+        }
+        auto out = redeem_codes(s, [&](std::vector<redemption_request> &r) {
+            for (const std::string &code : codes) {
+                r.push_back(make_request(code));
+            }
+        });
+        ck_assert_uint_eq(out.size(), codes.size());
+        for (const redemption &r : out) {
+            ck_assert(r.store_full);
+            ck_assert(r.error == oauth_error::temporarily_unavailable);
+            ck_assert_std_eq(r.access_token, "");
+        }
+        /* nothing was kept: make room and the codes are still good (one
+         * deletion per transaction: LMDB reuses a page only two
+         * transactions after the one that freed it) */
+        for (int i = 0;; i++) {
+            txn t = s.begin_write();
+            if (!t.del(table::meta, "filler" + std::to_string(i))) {
+                break;
+            }
+            t.commit();
+        }
+        redemption later = redeem_code(s, make_request(codes[0]));
+        ck_assert_msg(later.error == oauth_error::none, "%s",
+                      later.description.c_str());
+    }
+    remove_dir(dir);
 }
 END_TEST
 
@@ -554,7 +654,7 @@ START_TEST(redeem_issues_refresh_token)
     temp_store ts;
     store &s = ts.get();
     redemption r = redeem_with_refresh(s);
-    ck_assert_uint_eq(r.refresh_token.size(), 43);
+    ck_assert_uint_eq(r.refresh_token.size(), 51);
     ck_assert(base64url_decode(r.refresh_token).has_value());
     ck_assert_std_ne(r.refresh_token, r.access_token);
     ck_assert(r.expires_in == 3600);
@@ -573,9 +673,9 @@ START_TEST(redeem_issues_refresh_token)
     auto g = grant_of(s, r.token.grant_id);
     ck_assert(g.has_value());
     ck_assert_uint_eq(g->access_tokens.size(), 1);
-    ck_assert(g->access_tokens[0].hash == sha256(r.access_token));
+    ck_assert(g->access_tokens[0].hash == key_of(r.access_token).str());
     ck_assert_uint_eq(g->refresh_tokens.size(), 1);
-    ck_assert(g->refresh_tokens[0].hash == sha256(r.refresh_token));
+    ck_assert(g->refresh_tokens[0].hash == key_of(r.refresh_token).str());
     ck_assert(g->refresh_tokens[0].expires_at == 1010 + 86400);
 
     /* refresh_token_ttl 0: no refresh token; expires_in is the ttl */
@@ -599,7 +699,7 @@ START_TEST(refresh_sliding)
 
     redemption r = refresh_ok(s, make_refresh(first.refresh_token, 2000));
     /* a new access token, the same refresh token */
-    ck_assert_uint_eq(r.access_token.size(), 43);
+    ck_assert_uint_eq(r.access_token.size(), 51);
     ck_assert_std_ne(r.access_token, first.access_token);
     ck_assert_std_eq(r.refresh_token, first.refresh_token);
     ck_assert(r.expires_in == 3600);
@@ -641,7 +741,7 @@ START_TEST(refresh_sliding)
     g = grant_of(s, first.token.grant_id);
     ck_assert(g.has_value());
     ck_assert_uint_eq(g->access_tokens.size(), 1);
-    ck_assert(g->access_tokens[0].hash == sha256(r.access_token));
+    ck_assert(g->access_tokens[0].hash == key_of(r.access_token).str());
 
     /* unused for a whole lifetime: expired */
     redemption late = refresh_fails(
@@ -661,9 +761,12 @@ START_TEST(refresh_rotation)
     ck_assert_std_ne(r.refresh_token, first.refresh_token);
     ck_assert_std_ne(r.access_token, first.access_token);
     ck_assert_std_ne(r.access_token, r.refresh_token);
-    ck_assert_std_eq(r.access_token, derived("access", first.refresh_token));
+    ck_assert_std_eq(r.access_token,
+                     derived("access", first.refresh_token, 2000));
     ck_assert_std_eq(r.refresh_token,
-                     derived("refresh", first.refresh_token));
+                     derived("refresh", first.refresh_token, 2000));
+    /* which sort by the rotation's time */
+    ck_assert_uint_eq(secret_issued_ms(r.access_token), 2000 * 1000);
     ck_assert(r.expires_in == 3600);
     ck_assert(r.token.expires_at == 2000 + 3600);
     ck_assert(r.token.grant_id == first.token.grant_id);
@@ -691,7 +794,8 @@ START_TEST(refresh_rotation)
     /* the new refresh token rotates in turn */
     redemption next = refresh_ok(s, make_refresh(r.refresh_token, 3000,
                                                  true));
-    ck_assert_std_eq(next.refresh_token, derived("refresh", r.refresh_token));
+    ck_assert_std_eq(next.refresh_token,
+                     derived("refresh", r.refresh_token, 3000));
     ck_assert_std_ne(next.access_token, r.access_token);
     new_rt = refresh_record(s, r.refresh_token);
     ck_assert(new_rt.has_value());
@@ -1123,13 +1227,13 @@ START_TEST(session_round_trip)
     store &s = ts.get();
     auto cookie = create_session(s, {1300, "u_1", "owner@example.com", 1000});
     ck_assert(cookie.has_value());
-    ck_assert_uint_eq(cookie->size(), 43);
+    ck_assert_uint_eq(cookie->size(), 51);
     ck_assert(base64url_decode(*cookie).has_value());
     /* stored under its hash */
     {
         txn t = s.begin_read();
         ck_assert(!t.get(table::sessions, *cookie));
-        ck_assert(t.get(table::sessions, sha256(*cookie)).has_value());
+        ck_assert(t.get(table::sessions, key_of(*cookie).str()).has_value());
     }
 
     auto found = find_session(s, *cookie, 1000);
@@ -1147,7 +1251,7 @@ START_TEST(session_round_trip)
     ck_assert(!find_session(s, "nope", 1000));
     ck_assert(!find_session(s, "", 1000));
     ck_assert(!find_session(s, cookie->substr(0, 42), 1000));
-    ck_assert(!find_session(s, sha256(*cookie), 1000));
+    ck_assert(!find_session(s, key_of(*cookie).str(), 1000));
 
     /* a second session: another cookie, its own owner */
     auto other = create_session(s, {1300, "u_2", "b@example.com", 1001});
@@ -1268,6 +1372,8 @@ grants_suite()
     Suite *s = suite_create("grants");
     TCase *tc = tcase_create("redeem");
     tcase_add_test(tc, issue_and_redeem);
+    tcase_add_test(tc, group_commit);
+    tcase_add_test(tc, group_commit_store_full);
     tcase_add_test(tc, codes_distinct);
     tcase_add_test(tc, replay_revokes);
     tcase_add_test(tc, replay_leaves_other_grants);

@@ -565,7 +565,7 @@ START_TEST(answer_success)
     json body = json::parse(a.body, nullptr, false);
     ck_assert(body.is_object());
     ck_assert_std_eq(body.value("access_token", ""), r.access_token);
-    ck_assert_uint_eq(r.access_token.size(), 43);
+    ck_assert_uint_eq(r.access_token.size(), 51);
     ck_assert_std_eq(body.value("token_type", ""), "Bearer");
     ck_assert(body["expires_in"].is_number_integer());
     ck_assert_int_eq(body["expires_in"].get<int>(), 3600);

@@ -22,3 +22,4 @@ Suite *crypto_suite();
 Suite *login_page_suite();
 Suite *password_suite();
 Suite *metadata_suite();
+Suite *secrets_suite();

@@ -1,0 +1,121 @@
+#include "secrets.h"
+#include "crypto.h"
+
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+
+namespace seam {
+
+uint64_t
+now_ms()
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000
+           + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+static std::string
+time_bytes(uint64_t ms)
+{
+    std::string out(secret_time_bytes, '\0');
+    for (size_t i = 0; i < secret_time_bytes; i++) {
+        out[i] = static_cast<char>(ms >> (8 * (secret_time_bytes - 1 - i)));
+    }
+    return out;
+}
+
+std::string
+make_secret(uint64_t issued_ms, std::string_view random)
+{
+    if (random.size() != secret_random_bytes) {
+        throw std::invalid_argument("a secret needs 32 random bytes");
+    }
+    std::string raw = time_bytes(issued_ms);
+    raw.append(random);
+    return base64url_encode(raw);
+}
+
+std::string
+new_secret()
+{
+    return make_secret(now_ms(), random_bytes(secret_random_bytes));
+}
+
+std::string
+new_record_id(size_t size)
+{
+    if (size < secret_time_bytes) {
+        throw std::invalid_argument("a record id needs at least 6 bytes");
+    }
+    return time_bytes(now_ms()) + random_bytes(size - secret_time_bytes);
+}
+
+/* The base64url value of each character, or -1. */
+static int
+b64url_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
+    }
+    if (c == '-') {
+        return 62;
+    }
+    if (c == '_') {
+        return 63;
+    }
+    return -1;
+}
+
+/* The 6 time bytes from the first 8 characters, as one 48-bit number;
+ * false when `secret` is not in the format. */
+static bool
+time_prefix(std::string_view secret, uint64_t &ms)
+{
+    if (secret.size() != secret_chars) {
+        return false;
+    }
+    ms = 0;
+    for (size_t i = 0; i < 8; i++) {
+        int v = b64url_value(static_cast<unsigned char>(secret[i]));
+        if (v < 0) {
+            return false;
+        }
+        ms = ms << 6 | static_cast<uint64_t>(v);
+    }
+    return true;
+}
+
+record_key
+key_of(std::string_view secret)
+{
+    record_key k;
+    uint64_t ms;
+    size_t at = 0;
+    if (time_prefix(secret, ms)) {
+        for (; at < secret_time_bytes; at++) {
+            k.bytes[at] = static_cast<char>(
+                ms >> (8 * (secret_time_bytes - 1 - at)));
+        }
+    }
+    digest d = sha256_digest(secret);
+    std::memcpy(k.bytes.data() + at, d.data(), d.size());
+    k.size = at + d.size();
+    return k;
+}
+
+uint64_t
+secret_issued_ms(std::string_view secret)
+{
+    uint64_t ms;
+    return time_prefix(secret, ms) ? ms : 0;
+}
+
+}  // namespace seam
