@@ -53,6 +53,7 @@ extern "C" {
 typedef struct {
     ngx_str_t                   store_path;
     size_t                      map_size;
+    ngx_flag_t                  meta_sync;
     ngx_str_t                   thread_pool_name;
     ngx_thread_pool_t          *thread_pool;
     /* sign-ins (argon2id): their own pool, so that a storm of them takes
@@ -223,7 +224,7 @@ static ngx_thread_task_t  *ngx_http_seam_oauth_sweep_task;
 static ngx_command_t  ngx_http_seam_oauth_commands[] = {
 
     { ngx_string("seam_oauth_store"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
       ngx_http_seam_oauth_store_directive,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
@@ -591,6 +592,7 @@ ngx_http_seam_oauth_create_main_conf(ngx_conf_t *cf)
      */
 
     smcf->map_size = NGX_CONF_UNSET_SIZE;
+    smcf->meta_sync = NGX_CONF_UNSET;
     smcf->sweep_interval = NGX_CONF_UNSET_MSEC;
     smcf->code_ttl = NGX_CONF_UNSET;
     smcf->token_ttl = NGX_CONF_UNSET;
@@ -678,6 +680,7 @@ ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
         static_cast<ngx_http_seam_oauth_main_conf_t *>(conf);
 
     ngx_conf_init_size_value(smcf->map_size, 1024 * 1024 * 1024);
+    ngx_conf_init_value(smcf->meta_sync, 1);
     ngx_conf_init_msec_value(smcf->sweep_interval, 60000);
     ngx_conf_init_value(smcf->code_ttl, 60);
     ngx_conf_init_value(smcf->token_ttl, 3600);
@@ -805,26 +808,53 @@ ngx_http_seam_oauth_store_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         return static_cast<char *>(NGX_CONF_ERROR);
     }
 
-    if (cf->args->nelts == 3) {
-        if (ngx_strncmp(value[2].data, "map_size=", 9) != 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\"", &value[2]);
-            return static_cast<char *>(NGX_CONF_ERROR);
+    for (ngx_uint_t i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "map_size=", 9) == 0
+            && smcf->map_size == NGX_CONF_UNSET_SIZE)
+        {
+            s.data = value[i].data + 9;
+            s.len = value[i].len - 9;
+
+            /* ngx_parse_offset, unlike ngx_parse_size, knows "g" */
+            off_t  size = ngx_parse_offset(&s);
+
+            smcf->map_size = (size_t) size;
+
+            if (size == NGX_ERROR || smcf->map_size < 64 * 1024) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid map_size \"%V\"", &s);
+                return static_cast<char *>(NGX_CONF_ERROR);
+            }
+
+            continue;
         }
 
-        s.data = value[2].data + 9;
-        s.len = value[2].len - 9;
+        if (ngx_strncmp(value[i].data, "sync=", 5) == 0
+            && smcf->meta_sync == NGX_CONF_UNSET)
+        {
+            s.data = value[i].data + 5;
+            s.len = value[i].len - 5;
 
-        /* ngx_parse_offset, unlike ngx_parse_size, knows "g" */
-        off_t  size = ngx_parse_offset(&s);
+            if (s.len == 4 && ngx_strncmp(s.data, "full", 4) == 0) {
+                smcf->meta_sync = 1;
 
-        smcf->map_size = (size_t) size;
+            } else if (s.len == 6 && ngx_strncmp(s.data, "nometa", 6) == 0) {
+                smcf->meta_sync = 0;
 
-        if (size == NGX_ERROR || smcf->map_size < 64 * 1024) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid map_size \"%V\"", &s);
-            return static_cast<char *>(NGX_CONF_ERROR);
+            } else {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid sync \"%V\" "
+                                   "(want \"full\" or \"nometa\")", &s);
+                return static_cast<char *>(NGX_CONF_ERROR);
+            }
+
+            continue;
         }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid or repeated parameter \"%V\"", &value[i]);
+        return static_cast<char *>(NGX_CONF_ERROR);
     }
 
     return NGX_CONF_OK;
@@ -1172,6 +1202,7 @@ ngx_http_seam_oauth_init_process(ngx_cycle_t *cycle)
         options.path.assign((char *) smcf->store_path.data,
                             smcf->store_path.len);
         options.map_size = smcf->map_size;
+        options.meta_sync = smcf->meta_sync;
 
         ngx_http_seam_oauth_store = new seam::store(options);
 

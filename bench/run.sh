@@ -17,6 +17,7 @@ scale=${SCALE:-"10000 1000000 10000000"}
 work=$top/build/bench
 fill=$top/build/seam-bench-fill
 check=$top/build/seam-bench-check
+redeem_bin=$top/build/seam-bench-redeem
 cli=$top/build/seam-oauth
 
 free_port() {
@@ -36,7 +37,7 @@ trap cleanup EXIT
 
 # one nginx with the module: 2 workers (this machine's cores)
 start_nginx() {
-    local store=$1
+    local store=$1 store_options=${2:-}
     mkdir -p "$work/prefix/logs" "$work/prefix/conf"
     cat > "$work/prefix/conf/nginx.conf" <<CONF
 load_module $top/build/ngx_http_seam_oauth_module.so;
@@ -50,7 +51,7 @@ thread_pool seam_hash threads=1;
 http {
     access_log off;
     client_body_temp_path $work/prefix/body;
-    seam_oauth_store $store map_size=8g;
+    seam_oauth_store $store map_size=8g $store_options;
     seam_oauth_hash_thread_pool seam_hash;
     seam_oauth_code_ttl 10m;
     seam_oauth_throttle_ip 1000000;
@@ -118,7 +119,10 @@ mkdir -p "$work"
 "$fill" "$work/store" tokens 1000000 "$work/tokens" 100000 > "$work/fill.txt"
 /usr/bin/python3 -c 'import secrets
 for _ in range(100000): print(secrets.token_urlsafe(32))' > "$work/unknown"
-"$fill" "$work/store" codes 400000 "$work/codes" > /dev/null
+# codes: each redemption run gets a slice of its own (wrk's script starts
+# at the first line of its file each run, and a code is single-use)
+"$fill" "$work/store" codes $(((2 * reps + 1) * 100000)) "$work/codes" > /dev/null
+split -l 100000 -d -a 3 "$work/codes" "$work/codes."
 printf '%s\n' 'bench owner password' | "$cli" --store "$work/store" user add owner@bench.example > /dev/null
 start_nginx "$work/store"
 
@@ -145,9 +149,12 @@ for rep in $(seq 1 "$reps"); do
 done
 
 # 6: redemptions with durable commits, against the peer's client credentials
+slice=0
+next_codes() { codes=$(printf '%s/codes.%03d' "$work" "$slice"); slice=$((slice + 1)); }
 for rep in $(seq 1 "$reps"); do
+    next_codes
     results[redeem]+=" $(run_wrk "http://127.0.0.1:$port/oauth/token" -s "$top/bench/post.lua" -- \
-        "$work/codes" "code=%s&client_id=seam&client_secret=seamsecret")"
+        "$codes" "code=%s&client_id=seam&client_secret=seamsecret")"
     results[peer_cc]+=" $(run_wrk "http://127.0.0.1:$peer_port/token" -s "$top/bench/post.lua" -- \
         - "grant_type=client_credentials" "$basic")"
 done
@@ -168,6 +175,21 @@ wait "$login_wrk"
 login_rps=$(sed -n 's/Requests\/sec:\s*//p' "$work/login.txt" | tr -d ' ')
 login_bad=$(sed -n 's/.*Non-2xx or 3xx responses: //p' "$work/login.txt")
 stop_nginx
+
+# 6b: the trade an operator can make: sync=nometa (one fsync per commit;
+# a power cut may undo the last commit), same store, fresh codes
+start_nginx "$work/store" sync=nometa
+for rep in $(seq 1 "$reps"); do
+    next_codes
+    results[redeem_nometa]+=" $(run_wrk "http://127.0.0.1:$port/oauth/token" -s "$top/bench/post.lua" -- \
+        "$codes" "code=%s&client_id=seam&client_secret=seamsecret")"
+done
+stop_nginx
+
+# 6c: the commit's own cost, in process, without nginx: 16 redemptions
+# per durable write transaction, on the same store
+next_codes
+redeem_inproc=$("$redeem_bin" "$work/store" "$codes" 16 3)
 
 # 8: scale
 for n in $scale; do
@@ -212,6 +234,10 @@ printf '%-34s %12s %10s\n' "bearer_access_phase (1M tokens)" "$ap" "$(med_p99 ap
 printf '%-34s %12s %10s\n' "bearer_invalid (unknown tokens)" "$inv" "$(med_p99 invalid)"
 printf '%-34s %12s %10s\n' "peer_introspection" "$intro" "$(med_p99 peer_intro)"
 printf '%-34s %12s %10s\n' "token_redeem (200s only)" "$redeem" "$(med_p99 redeem)"
+printf '%-34s %12s %10s\n' "  (sync=nometa, 200s only)" "$(med_ok redeem_nometa)" "$(med_p99 redeem_nometa)"
+printf '%-34s %12s %10s\n' "  (in process, 16 per commit)" \
+    "$(echo "$redeem_inproc" | sed -n 's/.*per_second \([0-9]*\).*/\1/p')" \
+    "$(echo "$redeem_inproc" | sed -n 's/.*ms_per_commit \([0-9.]*\).*/\1/p')"
 printf '%-34s %12s %10s\n' "peer_client_credentials" "$cc" "$(med_p99 peer_cc)"
 printf '%-34s %12s %10s\n' "login (sign-ins, argon2id)" "$login_rps" "-"
 printf '%-34s %12s %10s\n' "bearer during login storm" "$(col 1 ${results[ar_storm]})" \
@@ -227,6 +253,7 @@ for n in $scale; do
     printf '%-12s %10s %12s %14s %14s %9s KB %8s\n' "$n" "$rps" "$inproc" "$live" "$compact" "$rss" "$((live / n))"
 done
 echo "(check ns: seam-bench-check, the bearer check in process, no nginx)"
+echo "(in process: seam-bench-redeem; its p99 column is the mean ms per commit)"
 
 ratio() { awk -v a="$2" -v b="$3" -v n="$1" 'BEGIN { printf "ratio %s: %.3f\n", n, (b > 0 ? a / b : 0) }'; }
 echo
@@ -237,5 +264,6 @@ ratio bearer_access_phase/empty_gif "$ap" "$(med_rps gif)"
 ratio bearer_invalid/bearer_auth_request "$inv" "$ar"
 ratio bearer_auth_request/peer_introspection "$ar" "$intro"
 ratio token_redeem/peer_client_credentials "$redeem" "$cc"
+ratio token_redeem_nometa/peer_client_credentials "$(med_ok redeem_nometa)" "$cc"
 set -- $scale
 ratio "bearer_at_${!#}/bearer_at_$1" "${results[scale_rps_${!#}]}" "${results[scale_rps_$1]}"

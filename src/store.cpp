@@ -70,7 +70,10 @@ store::store(const store_options &options) : path_(options.path)
         /* lmdb.h: opening "can fail if another process is opening or
          * closing it at exactly the same time": retry briefly */
         for (int attempt = 0;; attempt++) {
-            rc = mdb_env_open(env_, path_.c_str(), MDB_NOTLS, 0600);
+            rc = mdb_env_open(env_, path_.c_str(),
+                              MDB_NOTLS
+                              | (options.meta_sync ? 0u : MDB_NOMETASYNC),
+                              0600);
             if ((rc != EAGAIN && rc != EBUSY) || attempt == 50) {
                 break;
             }
@@ -167,6 +170,14 @@ store::read_one(table t, std::string_view key,
         fail("mdb_get", rc);
     }
     return rc == 0;
+}
+
+bool
+store::meta_sync() const
+{
+    unsigned flags = 0;
+    mdb_env_get_flags(env_, &flags);
+    return (flags & MDB_NOMETASYNC) == 0;
 }
 
 int

@@ -47,6 +47,15 @@ struct store_options {
      * 10 MiB for a new one); nginx passes its configured size */
     size_t map_size = 0;
     unsigned max_readers = 510;
+    /*
+     * true (LMDB's default): a commit flushes the data pages, then the
+     * meta page that makes them current, and has survived a power cut
+     * when it returns. false (MDB_NOMETASYNC): the meta page is flushed
+     * with the next commit, so one fsync per commit instead of two; a
+     * power cut may undo the last commit, never corrupt the store
+     * (lmdb.h: "preserves the ACI ... but not D").
+     */
+    bool meta_sync = true;
 };
 
 class store;
@@ -109,6 +118,8 @@ public:
     usage stats();
 
     const std::string &path() const { return path_; }
+    /* what the environment was opened with (store_options::meta_sync) */
+    bool meta_sync() const;
 
 private:
     friend class txn;

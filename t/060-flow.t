@@ -5,7 +5,7 @@ use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
-plan tests => 52;
+plan tests => 58;
 
 my $n = start_nginx(
     http_config => http_config(extra => "seam_oauth_token_ttl 3s;\nseam_oauth_sweep_interval 1s;"),
@@ -153,3 +153,21 @@ like($full->error_log, qr/\[error\].*seam_oauth: the store ".*" is full \(map_si
 is(api_call($full, undef)->{status}, 401, 'the worker keeps serving');
 $full->stop;
 $full->assert_clean_log;
+
+# sync=nometa: one fsync per commit; what was committed is there after a
+# restart, and sixteen redemptions at once are each answered
+my $lazy = start_nginx(http_config => http_config(sync => 'nometa'), config => server_config(),
+                       workers => 2, users => ["$OWNER $PASSWORD"]);
+my $lazy_token = obtain_token($lazy);
+is(api_call($lazy, $lazy_token)->{status}, 200, 'sync=nometa: a token works');
+my @lazy_codes = map { scalar obtain_code($lazy) } 1 .. 16;
+my @lazy_all = Test::Nginx::Seam::http_parallel($lazy, [ map {
+    [ 'POST', '/oauth/token', headers => [ 'Content-Type' => 'application/x-www-form-urlencoded' ],
+      body => form_encode(code => $_, client_id => 'seam', client_secret => 'seamsecret') ] } @lazy_codes ]);
+is(scalar(grep { $_->{status} == 200 } @lazy_all), 16, 'sync=nometa: sixteen redemptions at once: 200');
+$lazy->restart;
+is(api_call($lazy, $lazy_token)->{status}, 200, 'sync=nometa: the token works after a restart');
+is(scalar(grep { api_call($lazy, json($_->{body})->{access_token})->{status} == 200 } @lazy_all), 16,
+   'sync=nometa: and so do the sixteen');
+$lazy->stop;
+$lazy->assert_clean_log;

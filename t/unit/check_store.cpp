@@ -196,6 +196,38 @@ START_TEST(map_full_throws)
 }
 END_TEST
 
+/* meta_sync=false: MDB_NOMETASYNC on this environment only; what is
+ * committed is read back, by this environment and by a later one. */
+START_TEST(meta_sync_option)
+{
+    std::string dir = make_temp_dir();
+    store_options o;
+    o.path = dir;
+    {
+        store s(o);
+        ck_assert(s.meta_sync());
+    }
+    o.meta_sync = false;
+    {
+        store s(o);
+        ck_assert(!s.meta_sync());
+        txn t = s.begin_write();
+        t.put(table::tokens, "k", "v");
+        t.commit();
+        txn r = s.begin_read();
+        ck_assert_std_eq(std::string(r.get(table::tokens, "k").value()), "v");
+    }
+    o.meta_sync = true;
+    {
+        store s(o);
+        ck_assert(s.meta_sync());
+        txn r = s.begin_read();
+        ck_assert_std_eq(std::string(r.get(table::tokens, "k").value()), "v");
+    }
+    remove_dir(dir);
+}
+END_TEST
+
 Suite *
 store_suite()
 {
@@ -207,6 +239,7 @@ store_suite()
     tcase_add_test(tc, read_one_reused);
     tcase_add_test(tc, stats_and_reopen);
     tcase_add_test(tc, map_full_throws);
+    tcase_add_test(tc, meta_sync_option);
     suite_add_tcase(s, tc);
     return s;
 }
