@@ -7,21 +7,26 @@
  *
  * Secrets carry their issue time (secrets.h), so tokens issued in one run
  * are neighbours in the store. The K tokens written to FILE are spread
- * evenly over the N (every N/K-th), so that wrk's lookups range over the
- * whole table as the live tokens of a real store would, not over its
- * first K.
+ * evenly over the N (every N/K-th) and written in random order, so that
+ * wrk's lookups range over the whole table, and one lookup's pages are
+ * not the next one's, as with the live tokens of a real store. Codes are
+ * written in the order they were issued, as they are redeemed in real
+ * use: soon after their sign-in.
  *   seam-bench-fill STORE codes N FILE      N codes, all in FILE
  */
 #include "records.h"
 #include "secrets.h"
 #include "store.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <string>
+#include <vector>
 
 int
 main(int argc, char **argv)
@@ -43,6 +48,7 @@ main(int argc, char **argv)
     seam::store s(o);
     std::ofstream out(argv[4]);
 
+    std::vector<std::string> secrets;
     const size_t batch = 100000;
     std::string grant = seam::new_record_id(16);
     for (size_t done = 0; done < n;) {
@@ -65,11 +71,18 @@ main(int argc, char **argv)
                       seam::encode(c));
             }
             if (done % every == 0 && kept < keep) {
-                out << secret << '\n';
+                secrets.push_back(secret);
                 kept++;
             }
         }
         t.commit();
+    }
+    if (kind == "tokens") {
+        std::shuffle(secrets.begin(), secrets.end(),
+                     std::mt19937_64(std::random_device{}()));
+    }
+    for (const std::string &secret : secrets) {
+        out << secret << '\n';
     }
     auto u = s.stats();
     std::cout << kind << " " << n << " file_bytes " << u.used_bytes

@@ -28,18 +28,20 @@ port=$(free_port)
 peer_port=$(free_port)
 nginx_pid=
 peer_pid=
+scale_pids=
 
 cleanup() {
-    [ -n "$nginx_pid" ] && kill -QUIT "$nginx_pid" 2>/dev/null || true
+    for p in $nginx_pid $scale_pids; do kill -QUIT "$p" 2>/dev/null || true; done
     [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null || true
 }
 trap cleanup EXIT
 
-# one nginx with the module: 2 workers (this machine's cores)
+# one nginx with the module: 2 workers (this machine's cores). Arguments:
+# STORE [STORE_OPTIONS [PREFIX [PORT]]]; sets nginx_pid.
 start_nginx() {
-    local store=$1 store_options=${2:-}
-    mkdir -p "$work/prefix/logs" "$work/prefix/conf"
-    cat > "$work/prefix/conf/nginx.conf" <<CONF
+    local store=$1 store_options=${2:-} prefix=${3:-$work/prefix} listen=${4:-$port}
+    mkdir -p "$prefix/logs" "$prefix/conf"
+    cat > "$prefix/conf/nginx.conf" <<CONF
 load_module $top/build/ngx_http_seam_oauth_module.so;
 worker_processes 2;
 pid logs/nginx.pid;
@@ -50,7 +52,7 @@ events { worker_connections 4096; }
 thread_pool seam_hash threads=1;
 http {
     access_log off;
-    client_body_temp_path $work/prefix/body;
+    client_body_temp_path $prefix/body;
     seam_oauth_store $store map_size=8g $store_options;
     seam_oauth_hash_thread_pool seam_hash;
     seam_oauth_code_ttl 10m;
@@ -58,7 +60,7 @@ http {
     seam_oauth_client seam secret=seamsecret consent=off
                       redirect=https://*.integrations.getseam.com/ intercom_guide;
     server {
-        listen 127.0.0.1:$port backlog=4096;
+        listen 127.0.0.1:$listen backlog=4096;
         location = /floor { return 204; }
         location = /ar { auth_request /_check; empty_gif; }
         location = /ap { seam_oauth_bearer on; empty_gif; }
@@ -69,19 +71,21 @@ http {
     }
 }
 CONF
-    "$nginx" -p "$work/prefix" -c conf/nginx.conf
+    "$nginx" -p "$prefix" -c conf/nginx.conf
     for _ in $(seq 1 50); do
-        [ -s "$work/prefix/logs/nginx.pid" ] && break
+        [ -s "$prefix/logs/nginx.pid" ] && break
         sleep 0.1
     done
-    nginx_pid=$(cat "$work/prefix/logs/nginx.pid")
+    nginx_pid=$(cat "$prefix/logs/nginx.pid")
     sleep 0.5
 }
 
 stop_nginx() {
-    kill -QUIT "$nginx_pid"
-    while kill -0 "$nginx_pid" 2>/dev/null; do sleep 0.1; done
-    nginx_pid=
+    local pid=${1:-$nginx_pid}
+    kill -QUIT "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    [ "$pid" = "$nginx_pid" ] && nginx_pid=
+    return 0
 }
 
 # wrk, printing "RPS,OK_RPS,P99_MS" (OK: answers that were 2xx or 3xx)
@@ -191,27 +195,40 @@ stop_nginx
 next_codes
 redeem_inproc=$("$redeem_bin" "$work/store" "$codes" 16 3)
 
-# 8: scale
+# 8: scale. One store and one nginx per size, all running at once, and
+# their wrk runs interleaved, so that drift hits every size alike.
+declare -A scale_port scale_pid
 for n in $scale; do
-    rm -rf "$work/scale"
-    "$fill" "$work/scale" tokens "$n" "$work/scale_tokens" 100000 > "$work/scale_fill.txt"
+    "$fill" "$work/scale_$n" tokens "$n" "$work/scale_tokens_$n" 100000 > "$work/scale_fill_$n.txt"
     mkdir -p "$work/scale_compact"
-    mdb_copy -c "$work/scale" "$work/scale_compact"
-    inproc=$("$check" "$work/scale" "$work/scale_tokens" 2 | sed -n 's/.*ns_per_check \([0-9.]*\).*/\1/p')
-    start_nginx "$work/scale"
-    runs=
-    for rep in $(seq 1 "$reps"); do
-        runs+=" $(run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/scale_tokens")"
-    done
-    rss=0
-    for w in $(pgrep -P "$nginx_pid"); do rss=$((rss + $(ps -o rss= -p "$w"))); done
-    stop_nginx
-    live=$(awk '{print $6}' "$work/scale_fill.txt")
+    mdb_copy -c "$work/scale_$n" "$work/scale_compact"
     compact=$(stat -c %s "$work/scale_compact/data.mdb" 2>/dev/null || echo 0)
-    results[scale_$n]="$runs|$live|$compact|$rss|$inproc"
     rm -rf "$work/scale_compact"
+    inproc=$("$check" "$work/scale_$n" "$work/scale_tokens_$n" 2 | sed -n 's/.*ns_per_check \([0-9.]*\).*/\1/p')
+    live=$(awk '{print $6}' "$work/scale_fill_$n.txt")
+    results[scale_info_$n]="$live|$compact|$inproc"
 done
-rm -rf "$work/scale"
+for n in $scale; do
+    scale_port[$n]=$(free_port)
+    start_nginx "$work/scale_$n" "" "$work/prefix_$n" "${scale_port[$n]}"
+    scale_pid[$n]=$nginx_pid
+    scale_pids+=" $nginx_pid"
+    nginx_pid=
+done
+for rep in $(seq 1 "$reps"); do
+    for n in $scale; do
+        results[scale_runs_$n]+=" $(run_wrk "http://127.0.0.1:${scale_port[$n]}/ar" -s "$top/bench/bearer.lua" -- "$work/scale_tokens_$n")"
+    done
+done
+for n in $scale; do
+    rss=0
+    for w in $(pgrep -P "${scale_pid[$n]}"); do rss=$((rss + $(ps -o rss= -p "$w"))); done
+    stop_nginx "${scale_pid[$n]}"
+    IFS='|' read -r live compact inproc <<< "${results[scale_info_$n]}"
+    results[scale_$n]="${results[scale_runs_$n]}|$live|$compact|$rss|$inproc"
+    rm -rf "$work/scale_$n"
+done
+scale_pids=
 
 bash "$peer_script" stop "$peer_pid" || true
 peer_pid=
@@ -236,7 +253,7 @@ printf '%-34s %12s %10s\n' "peer_introspection" "$intro" "$(med_p99 peer_intro)"
 printf '%-34s %12s %10s\n' "token_redeem (200s only)" "$redeem" "$(med_p99 redeem)"
 printf '%-34s %12s %10s\n' "  (sync=nometa, 200s only)" "$(med_ok redeem_nometa)" "$(med_p99 redeem_nometa)"
 printf '%-34s %12s %10s\n' "  (in process, 16 per commit)" \
-    "$(echo "$redeem_inproc" | sed -n 's/.*per_second \([0-9]*\).*/\1/p')" \
+    "$(echo "$redeem_inproc" | sed -n 's/.* per_second \([0-9]*\).*/\1/p')" \
     "$(echo "$redeem_inproc" | sed -n 's/.*ms_per_commit \([0-9.]*\).*/\1/p')"
 printf '%-34s %12s %10s\n' "peer_client_credentials" "$cc" "$(med_p99 peer_cc)"
 printf '%-34s %12s %10s\n' "login (sign-ins, argon2id)" "$login_rps" "-"
