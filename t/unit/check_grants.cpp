@@ -260,52 +260,37 @@ END_TEST
  * be redeemed once there is room. */
 START_TEST(group_commit_store_full)
 {
-    std::string dir = make_temp_dir();
-    store_options o;
-    o.path = dir;
-    o.map_size = 256 << 10;
-    {
-        store s(o);
-        std::vector<std::string> codes;
-        for (int i = 0; i < 40; i++) {
-            codes.push_back(issue(s, make_code("u_" + std::to_string(i))));
-        }
-        /* fill the rest of the map */
-        std::string big(3000, 'x');
-        try {
-            for (int i = 0;; i++) {
-                txn t = s.begin_write();
-                t.put(table::meta, "filler" + std::to_string(i), big);
-                t.commit();
-            }
-        } catch (const store_full &) {
-        }
-        auto out = redeem_codes(s, [&](std::vector<redemption_request> &r) {
-            for (const std::string &code : codes) {
-                r.push_back(make_request(code));
-            }
-        });
-        ck_assert_uint_eq(out.size(), codes.size());
-        for (const redemption &r : out) {
-            ck_assert(r.store_full);
-            ck_assert(r.error == oauth_error::temporarily_unavailable);
-            ck_assert_std_eq(r.access_token, "");
-        }
-        /* nothing was kept: make room and the codes are still good (one
-         * deletion per transaction: LMDB reuses a page only two
-         * transactions after the one that freed it) */
-        for (int i = 0;; i++) {
-            txn t = s.begin_write();
-            if (!t.del(table::meta, "filler" + std::to_string(i))) {
-                break;
-            }
-            t.commit();
-        }
-        redemption later = redeem_code(s, make_request(codes[0]));
-        ck_assert_msg(later.error == oauth_error::none, "%s",
-                      later.description.c_str());
+    temp_store ts(256 << 10);
+    store &s = ts.get();
+    std::vector<std::string> codes;
+    for (int i = 0; i < 40; i++) {
+        codes.push_back(issue(s, make_code("u_" + std::to_string(i))));
     }
-    remove_dir(dir);
+    fill_store(s);
+    auto out = redeem_codes(s, [&](std::vector<redemption_request> &r) {
+        for (const std::string &code : codes) {
+            r.push_back(make_request(code));
+        }
+    });
+    ck_assert_uint_eq(out.size(), codes.size());
+    for (const redemption &r : out) {
+        ck_assert(r.store_full);
+        ck_assert(r.error == oauth_error::temporarily_unavailable);
+        ck_assert_std_eq(r.access_token, "");
+    }
+    /* nothing was kept: make room and the codes are still good (one
+     * deletion per transaction: LMDB reuses a page only two transactions
+     * after the one that freed it) */
+    for (int i = 0;; i++) {
+        txn t = s.begin_write();
+        if (!t.del(table::meta, "filler" + std::to_string(i))) {
+            break;
+        }
+        t.commit();
+    }
+    redemption later = redeem_code(s, make_request(codes[0]));
+    ck_assert_msg(later.error == oauth_error::none, "%s",
+                  later.description.c_str());
 }
 END_TEST
 

@@ -90,12 +90,28 @@ remove_dir(const std::string &dir)
     rmdir(dir.c_str());
 }
 
-temp_store::temp_store() : dir_(make_temp_dir())
+temp_store::temp_store(size_t map_size) : dir_(make_temp_dir())
 {
     seam::store_options o;
     o.path = dir_;
-    o.map_size = 16 << 20;
+    o.map_size = map_size;
     store_ = std::make_unique<seam::store>(o);
+}
+
+int
+fill_store(seam::store &s)
+{
+    std::string big(3000, 'x');
+    int n = 0;
+    try {
+        for (;; n++) {
+            seam::txn t = s.begin_write();
+            t.put(seam::table::meta, "filler" + std::to_string(n), big);
+            t.commit();
+        }
+    } catch (const seam::store_full &) {
+    }
+    return n;
 }
 
 temp_store::~temp_store()

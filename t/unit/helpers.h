@@ -74,12 +74,12 @@ std::string make_temp_dir();
 /* Removes `dir` and the files directly in it. */
 void remove_dir(const std::string &dir);
 
-/* A new LMDB environment (16 MiB map) in its own temporary directory;
- * the destructor closes it and removes data.mdb, lock.mdb and the
- * directory. */
+/* A new LMDB environment (a 16 MiB map unless told) in its own temporary
+ * directory; the destructor closes it and removes data.mdb, lock.mdb and
+ * the directory. */
 class temp_store {
 public:
-    temp_store();
+    explicit temp_store(size_t map_size = 16 << 20);
     ~temp_store();
     temp_store(const temp_store &) = delete;
     temp_store &operator=(const temp_store &) = delete;
@@ -91,3 +91,7 @@ private:
     std::string dir_;
     std::unique_ptr<seam::store> store_;
 };
+
+/* Puts 3000-byte values under "filler0", "filler1", ... in the meta table,
+ * one per transaction, until the map is full; returns how many fit. */
+int fill_store(seam::store &s);
