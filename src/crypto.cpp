@@ -96,10 +96,36 @@ constant_time_equal(std::string_view a, std::string_view b)
     return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-static const char b64_std[] =
+static constexpr char b64_std[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char b64_url[] =
+static constexpr char b64_url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* Each byte's value in an alphabet, or -1: built once, at compile time. */
+using b64_values = std::array<signed char, 256>;
+
+static constexpr b64_values
+values_of(const char (&alphabet)[65])
+{
+    b64_values v{};
+    for (signed char &x : v) {
+        x = -1;
+    }
+    for (int k = 0; k < 64; k++) {
+        v[static_cast<unsigned char>(alphabet[k])] =
+            static_cast<signed char>(k);
+    }
+    return v;
+}
+
+static constexpr b64_values b64_std_values = values_of(b64_std);
+static constexpr b64_values b64_url_values = values_of(b64_url);
+
+int
+base64url_value(unsigned char c)
+{
+    return b64_url_values[c];
+}
 
 static std::string
 encode64(std::string_view data, const char *alphabet, bool pad)
@@ -133,7 +159,7 @@ encode64(std::string_view data, const char *alphabet, bool pad)
 }
 
 static std::optional<std::string>
-decode64(std::string_view text, const char *alphabet, bool padded)
+decode64(std::string_view text, const b64_values &values, bool padded)
 {
     if (padded) {
         if (text.size() % 4 != 0) {
@@ -150,20 +176,12 @@ decode64(std::string_view text, const char *alphabet, bool padded)
         return std::nullopt;
     }
 
-    int map[256];
-    for (int &m : map) {
-        m = -1;
-    }
-    for (int k = 0; k < 64; k++) {
-        map[static_cast<unsigned char>(alphabet[k])] = k;
-    }
-
     std::string out;
     out.reserve(text.size() * 3 / 4);
     unsigned acc = 0;
     int bits = 0;
     for (unsigned char c : text) {
-        int v = map[c];
+        int v = values[c];
         if (v < 0) {
             return std::nullopt;
         }
@@ -190,13 +208,13 @@ base64url_encode(std::string_view data)
 std::optional<std::string>
 base64url_decode(std::string_view text)
 {
-    return decode64(text, b64_url, false);
+    return decode64(text, b64_url_values, false);
 }
 
 std::optional<std::string>
 base64_decode(std::string_view text)
 {
-    return decode64(text, b64_std, true);
+    return decode64(text, b64_std_values, true);
 }
 
 std::string

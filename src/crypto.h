@@ -29,6 +29,8 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 
 std::string base64url_encode(std::string_view data);
 std::optional<std::string> base64url_decode(std::string_view text);
+/* One base64url character's value (0-63), or -1 for any other byte. */
+int base64url_value(unsigned char c);
 /* Standard base64 with padding, as in HTTP Basic (RFC 7617). */
 std::optional<std::string> base64_decode(std::string_view text);
 std::string base64_encode(std::string_view data);

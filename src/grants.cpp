@@ -129,7 +129,8 @@ static redemption
 redeem_in(txn &t, const redemption_request &req)
 {
     redemption out;
-    std::string key = key_of(req.code).str();
+    const record_key stored = key_of(req.code);
+    std::string_view key = stored.view();
 
     auto value = t.get(table::codes, key);
     if (!value) {
@@ -332,7 +333,8 @@ refresh_grant(store &s, const refresh_request &req)
 
     try {
         txn t = s.begin_write();
-        std::string key = key_of(req.refresh_token).str();
+        const record_key stored = key_of(req.refresh_token);
+        std::string_view key = stored.view();
         auto value = t.get(table::refresh, key);
         auto rt = value ? decode_refresh_token(*value) : std::nullopt;
         if (!rt || req.now >= rt->expires_at) {
@@ -433,7 +435,8 @@ refresh_grant(store &s, const refresh_request &req)
 bool
 revoke_token(store &s, std::string_view token, std::string_view client_id)
 {
-    std::string key = key_of(token).str();
+    const record_key stored = key_of(token);
+    std::string_view key = stored.view();
     txn t = s.begin_write();
     bool done = false;
     if (auto v = t.get(table::tokens, key)) {
@@ -458,7 +461,8 @@ token_info
 introspect_token(store &s, std::string_view token, uint64_t now)
 {
     token_info info;
-    std::string key = key_of(token).str();
+    const record_key stored = key_of(token);
+    std::string_view key = stored.view();
     txn t = s.begin_read();
     if (auto v = t.get(table::tokens, key)) {
         if (auto at = decode_access_token(*v); at && now < at->expires_at) {

@@ -16,13 +16,20 @@ now_ms()
            + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
 
+/* The time's 6 bytes, big-endian, at `out`. */
+static void
+put_time(char *out, uint64_t ms)
+{
+    for (size_t i = 0; i < secret_time_bytes; i++) {
+        out[i] = static_cast<char>(ms >> (8 * (secret_time_bytes - 1 - i)));
+    }
+}
+
 static std::string
 time_bytes(uint64_t ms)
 {
     std::string out(secret_time_bytes, '\0');
-    for (size_t i = 0; i < secret_time_bytes; i++) {
-        out[i] = static_cast<char>(ms >> (8 * (secret_time_bytes - 1 - i)));
-    }
+    put_time(out.data(), ms);
     return out;
 }
 
@@ -52,28 +59,6 @@ new_record_id(size_t size)
     return time_bytes(now_ms()) + random_bytes(size - secret_time_bytes);
 }
 
-/* The base64url value of each character, or -1. */
-static int
-b64url_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    if (c == '-') {
-        return 62;
-    }
-    if (c == '_') {
-        return 63;
-    }
-    return -1;
-}
-
 /* The 6 time bytes from the first 8 characters, as one 48-bit number;
  * false when `secret` is not in the format. */
 static bool
@@ -84,7 +69,7 @@ time_prefix(std::string_view secret, uint64_t &ms)
     }
     ms = 0;
     for (size_t i = 0; i < 8; i++) {
-        int v = b64url_value(static_cast<unsigned char>(secret[i]));
+        int v = base64url_value(static_cast<unsigned char>(secret[i]));
         if (v < 0) {
             return false;
         }
@@ -100,22 +85,13 @@ key_of(std::string_view secret)
     uint64_t ms;
     size_t at = 0;
     if (time_prefix(secret, ms)) {
-        for (; at < secret_time_bytes; at++) {
-            k.bytes[at] = static_cast<char>(
-                ms >> (8 * (secret_time_bytes - 1 - at)));
-        }
+        put_time(k.bytes.data(), ms);
+        at = secret_time_bytes;
     }
     digest d = sha256_digest(secret);
     std::memcpy(k.bytes.data() + at, d.data(), d.size());
     k.size = at + d.size();
     return k;
-}
-
-uint64_t
-secret_issued_ms(std::string_view secret)
-{
-    uint64_t ms;
-    return time_prefix(secret, ms) ? ms : 0;
 }
 
 }  // namespace seam

@@ -57,10 +57,6 @@ struct record_key {
 
 record_key key_of(std::string_view secret);
 
-/* The issue time a secret carries, in milliseconds; 0 for a string that
- * is not in this format. */
-uint64_t secret_issued_ms(std::string_view secret);
-
 /* Milliseconds since the epoch, from the wall clock. */
 uint64_t now_ms();
 

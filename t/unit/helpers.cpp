@@ -98,6 +98,16 @@ temp_store::temp_store(size_t map_size) : dir_(make_temp_dir())
     store_ = std::make_unique<seam::store>(o);
 }
 
+uint64_t
+time_of(std::string_view bytes)
+{
+    uint64_t ms = 0;
+    for (size_t i = 0; i < 6; i++) {
+        ms = ms << 8 | static_cast<unsigned char>(bytes[i]);
+    }
+    return ms;
+}
+
 int
 fill_store(seam::store &s)
 {

@@ -10,6 +10,7 @@
 /* check.h's deprecated fail() macro breaks <ios> (basic_ios::fail) */
 #undef fail
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -60,6 +61,11 @@ without_refresh_token(Request &r)
 {
     r.refresh_token_ttl = 0;
 }
+
+/* The 6 leading bytes of a secret's raw form or of its store key, as the
+ * issue time in milliseconds (secrets.h), decoded here independently of
+ * the library. */
+uint64_t time_of(std::string_view bytes);
 
 /* The directory main() made for this run (mkdtemp under /tmp); removed
  * with everything in it when the run ends, so that a failed test (Check
