@@ -1772,11 +1772,10 @@ ngx_http_seam_oauth_batch_done(ngx_event_t *ev)
         r->main->blocked--;
         r->aio = 0;
 
-        if (!batch->failure.empty() || i >= batch->results.size()) {
+        /* redeem_codes answers every request it collected */
+        if (!batch->failure.empty()) {
             ngx_log_error(NGX_LOG_ERR, c->log, 0, "seam_oauth: %s",
-                          batch->failure.empty()
-                          ? "the batch has no answer for a redemption"
-                          : batch->failure.c_str());
+                          batch->failure.c_str());
             rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
 
         } else {

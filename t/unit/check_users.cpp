@@ -66,7 +66,6 @@ START_TEST(add_and_find)
     ck_assert_std_eq(t->user_id, id);
 
     ck_assert(!find_user(s, "other@example.com"));
-    ck_assert(!find_user(s, "other@example.com"));
     ck_assert(!find_user(s, "owner@example.co"));
 
     auto all = list_users(s);
