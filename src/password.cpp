@@ -46,12 +46,13 @@ namespace {
  * Best is SCHED_IDLE: the scheduler then runs the hash only on a CPU that
  * nothing else wants, and an event loop that wakes up preempts it at once
  * (short bench runs: the bearer check's p99 was 28.8 ms during a storm of
- * sign-ins at nice 10, 4.6 ms under SCHED_IDLE, 3.4 ms without sign-ins). But a thread may leave
- * SCHED_IDLE only with CAP_SYS_NICE or enough RLIMIT_NICE (sched(7)), and
- * one that stayed there would also run the sign-in's LMDB commits, holding
- * the write lock at idle priority. So the thread first checks that it can
- * come back (lower its nice value, then raise it again); if it cannot,
- * it hashes at nice 10 and stays there, where hashing wants it.
+ * sign-ins at nice 10, 4.6 ms under SCHED_IDLE, 3.4 ms without sign-ins).
+ * But a thread may leave SCHED_IDLE only with CAP_SYS_NICE or enough
+ * RLIMIT_NICE (sched(7)), and one that stayed there would also run the
+ * sign-in's LMDB commits, holding the write lock at idle priority. So the
+ * thread first checks that it can come back (lower its nice value, then
+ * raise it again); if it cannot, it hashes at nice 10 and stays there,
+ * where hashing wants it.
  */
 class background_priority {
 public:
