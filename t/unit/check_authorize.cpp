@@ -290,47 +290,27 @@ START_TEST(prompt_values)
         return check_authorization(p, config);
     };
 
-    authorization_check c = run(nullptr);
-    ck_assert(c.result == outcome::ok);
-    ck_assert(!c.request.prompt_login);
-    ck_assert(!c.request.prompt_consent);
-    ck_assert(!c.request.prompt_none);
+    /* accepted, with exactly these flags */
+    auto expect = [&](const char *prompt, bool login, bool consent,
+                      bool none) {
+        authorization_check c = run(prompt);
+        ck_assert_msg(c.result == outcome::ok, "prompt %s refused",
+                      prompt ? prompt : "(absent)");
+        ck_assert(c.request.prompt_login == login);
+        ck_assert(c.request.prompt_consent == consent);
+        ck_assert(c.request.prompt_none == none);
+    };
 
-    c = run("login");
-    ck_assert(c.result == outcome::ok);
-    ck_assert(c.request.prompt_login);
-    ck_assert(!c.request.prompt_consent);
-    ck_assert(!c.request.prompt_none);
-
-    c = run("consent");
-    ck_assert(c.result == outcome::ok);
-    ck_assert(!c.request.prompt_login);
-    ck_assert(c.request.prompt_consent);
-    ck_assert(!c.request.prompt_none);
-
-    c = run("none");
-    ck_assert(c.result == outcome::ok);
-    ck_assert(!c.request.prompt_login);
-    ck_assert(!c.request.prompt_consent);
-    ck_assert(c.request.prompt_none);
-
-    c = run("login consent");
-    ck_assert(c.result == outcome::ok);
-    ck_assert(c.request.prompt_login);
-    ck_assert(c.request.prompt_consent);
-    ck_assert(!c.request.prompt_none);
+    expect(nullptr, false, false, false);
+    expect("login", true, false, false);
+    expect("consent", false, true, false);
+    expect("none", false, false, true);
+    expect("login consent", true, true, false);
 
     /* values are case-sensitive; unknown ones are ignored */
-    c = run("select_account");
-    ck_assert(c.result == outcome::ok);
-    ck_assert(!c.request.prompt_login);
-    ck_assert(!c.request.prompt_consent);
-    ck_assert(!c.request.prompt_none);
-    c = run("Login");
-    ck_assert(c.result == outcome::ok);
-    ck_assert(!c.request.prompt_login);
-    c = run("logins");
-    ck_assert(!c.request.prompt_login);
+    expect("select_account", false, false, false);
+    expect("Login", false, false, false);
+    expect("logins", false, false, false);
 }
 END_TEST
 

@@ -141,6 +141,18 @@ grant_of(store &s, const std::string &grant_id)
     return v ? decode_grant(*v) : std::nullopt;
 }
 
+/* An inactive introspection says nothing else (RFC 7662 §2.2). */
+void
+expect_inactive(const token_info &i)
+{
+    ck_assert(!i.active);
+    ck_assert(!i.refresh);
+    ck_assert_std_eq(i.client_id, "");
+    ck_assert_std_eq(i.user_id, "");
+    ck_assert_std_eq(i.scope, "");
+    ck_assert(i.expires_at == 0);
+}
+
 /* What rotation at `rotated_at` (seconds) derives from the refresh token
  * it replaces: the rotation's time, then an HMAC of the old token. */
 std::string
@@ -1151,19 +1163,12 @@ START_TEST(introspect_access)
     ck_assert(i.expires_at == 1030 + 3600);
 
     /* expired: inactive, and nothing else said */
-    i = introspect_token(s, r.access_token, 1010 + 3600);
-    ck_assert(!i.active);
-    ck_assert(!i.refresh);
-    ck_assert_std_eq(i.client_id, "");
-    ck_assert_std_eq(i.user_id, "");
-    ck_assert_std_eq(i.scope, "");
-    ck_assert(i.expires_at == 0);
+    expect_inactive(introspect_token(s, r.access_token, 1010 + 3600));
 
     /* unknown */
-    ck_assert(!introspect_token(s, "nope", 1020).active);
-    ck_assert(!introspect_token(s, "", 1020).active);
-    ck_assert(!introspect_token(s, r.access_token.substr(1), 1020).active);
-    ck_assert_std_eq(introspect_token(s, "nope", 1020).client_id, "");
+    expect_inactive(introspect_token(s, "nope", 1020));
+    expect_inactive(introspect_token(s, "", 1020));
+    expect_inactive(introspect_token(s, r.access_token.substr(1), 1020));
 }
 END_TEST
 
@@ -1192,17 +1197,12 @@ START_TEST(introspect_refresh)
     ck_assert(i.expires_at == 2000 + 86400);
     ck_assert(introspect_token(s, r.refresh_token, 2000 + 86399).active);
     /* expired */
-    i = introspect_token(s, r.refresh_token, 2000 + 86400);
-    ck_assert(!i.active);
-    ck_assert(!i.refresh);
-    ck_assert_std_eq(i.client_id, "");
+    expect_inactive(introspect_token(s, r.refresh_token, 2000 + 86400));
 
     /* rotated: inactive at once, even within the grace window */
     redemption b = redeem_with_refresh(s);
     redemption nb = refresh_ok(s, make_refresh(b.refresh_token, 2000, true));
-    i = introspect_token(s, b.refresh_token, 2001);
-    ck_assert(!i.active);
-    ck_assert_std_eq(i.user_id, "");
+    expect_inactive(introspect_token(s, b.refresh_token, 2001));
     i = introspect_token(s, nb.refresh_token, 2001);
     ck_assert(i.active);
     ck_assert(i.refresh);

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <initializer_list>
+
 using namespace seam;
 using json = nlohmann::json;
 
@@ -18,46 +20,39 @@ namespace {
 
 const char *const secret = "s3cret-value";
 
+/* A client configured as its directive would: every option accepted. */
+void
+add_client(oauth_config &config, const std::string &id,
+           std::initializer_list<std::string> options)
+{
+    client_config c;
+    c.id = id;
+    for (const std::string &option : options) {
+        ck_assert_std_eq(configure_client(c, option), "");
+    }
+    ck_assert_std_eq(finish_client(c), "");
+    config.clients.push_back(c);
+}
+
 oauth_config
 make_config()
 {
     oauth_config config;
     config.realm = "seam-oauth";
     config.access_token_ttl = 3600;
-    client_config c;
-    c.id = "seam";
-    ck_assert_std_eq(configure_client(c, std::string("secret=") + secret),
-                     "");
-    ck_assert_std_eq(
-        configure_client(c, "redirect=https://*.integrations.getseam.com/"),
-        "");
-    ck_assert_std_eq(configure_client(c, "intercom_guide"), "");
-    ck_assert_std_eq(finish_client(c), "");
-    config.clients.push_back(c);
-
-    client_config other;
-    other.id = "other:id";
-    ck_assert_std_eq(configure_client(other, "secret=x"), "");
-    ck_assert_std_eq(configure_client(other, "redirect=https://o.example/cb"),
-                     "");
-    config.clients.push_back(other);
-
-    client_config rotor;
-    rotor.id = "rotor";
-    ck_assert_std_eq(configure_client(rotor, "secret=rotor-secret"), "");
-    ck_assert_std_eq(configure_client(rotor, "redirect=https://r.example/cb"),
-                     "");
-    ck_assert_std_eq(configure_client(rotor, "refresh=rotate"), "");
-    config.clients.push_back(rotor);
-
+    add_client(config, "seam",
+               {std::string("secret=") + secret,
+                "redirect=https://*.integrations.getseam.com/",
+                "intercom_guide"});
+    add_client(config, "other:id",
+               {"secret=x", "redirect=https://o.example/cb"});
+    add_client(config, "rotor",
+               {"secret=rotor-secret", "redirect=https://r.example/cb",
+                "refresh=rotate"});
     /* a resource server that may introspect any token */
-    client_config rs;
-    rs.id = "rs";
-    ck_assert_std_eq(configure_client(rs, "secret=rs-secret"), "");
-    ck_assert_std_eq(configure_client(rs, "redirect=https://rs.example/cb"),
-                     "");
-    ck_assert_std_eq(configure_client(rs, "introspect"), "");
-    config.clients.push_back(rs);
+    add_client(config, "rs",
+               {"secret=rs-secret", "redirect=https://rs.example/cb",
+                "introspect"});
     return config;
 }
 
@@ -138,9 +133,10 @@ const std::string body_auth = std::string("&client_id=seam&client_secret=")
                               + secret;
 
 /* Tokens of the client "seam" for u_42, redeemed at 1001: the access
- * token lives an hour, the refresh token a day. */
+ * token lives an hour, the refresh token `refresh_ttl` (a day; 0: none). */
 redemption
-seam_tokens(store &s, const std::string &scope = "devices")
+seam_tokens(store &s, const std::string &scope = "devices",
+            uint64_t refresh_ttl = 86400)
 {
     code_record c;
     c.client_id = "seam";
@@ -155,11 +151,11 @@ seam_tokens(store &s, const std::string &scope = "devices")
     req.redirect_uri = c.redirect_uri;
     req.now = 1001;
     req.access_token_ttl = 3600;
-    req.refresh_token_ttl = 86400;
+    req.refresh_token_ttl = refresh_ttl;
     redemption r = redeem_code(s, req);
     ck_assert_msg(r.error == oauth_error::none, "redemption failed: %s",
                   r.description.c_str());
-    ck_assert(!r.refresh_token.empty());
+    ck_assert(r.refresh_token.empty() == (refresh_ttl == 0));
     return r;
 }
 
@@ -538,22 +534,8 @@ START_TEST(answer_success)
 {
     oauth_config config = make_config();
     temp_store ts;
-    code_record c;
-    c.client_id = "seam";
-    c.redirect_uri = "https://x.integrations.getseam.com/cb";
-    c.user_id = "u_42";
-    c.scope = "devices";
-    auto code = issue_code(ts.get(), c, 1000, 60);
-    ck_assert(code.has_value());
-    redemption_request req;
-    req.code = *code;
-    req.client_id = "seam";
-    req.redirect_uri = c.redirect_uri;
-    req.now = 1001;
-    req.access_token_ttl = config.access_token_ttl;
-    without_refresh_token(req);
-    redemption r = redeem_code(ts.get(), req);
-    ck_assert(r.error == oauth_error::none);
+    ck_assert_uint_eq(config.access_token_ttl, 3600);
+    redemption r = seam_tokens(ts.get(), "devices", 0);
 
     http_answer a = answer_redemption(r, config);
     ck_assert_int_eq(a.status, 200);
@@ -575,12 +557,7 @@ START_TEST(answer_success)
     ck_assert(!body.contains("error"));
 
     /* no scope: no scope field */
-    c.scope = "";
-    code = issue_code(ts.get(), c, 1000, 60);
-    ck_assert(code.has_value());
-    req.code = *code;
-    r = redeem_code(ts.get(), req);
-    ck_assert(r.error == oauth_error::none);
+    r = seam_tokens(ts.get(), "", 0);
     body = json::parse(answer_redemption(r, config).body);
     ck_assert(!body.contains("scope"));
     ck_assert_std_eq(body.value("access_token", ""), r.access_token);
