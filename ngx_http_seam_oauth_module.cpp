@@ -1206,6 +1206,13 @@ ngx_http_seam_oauth_init_process(ngx_cycle_t *cycle)
 
         ngx_http_seam_oauth_store = new seam::store(options);
 
+        /* the durability in force, as LMDB reports it */
+        ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
+                      "seam_oauth: store \"%V\" open, sync=%s",
+                      &smcf->store_path,
+                      ngx_http_seam_oauth_store->meta_sync()
+                      ? "full" : "nometa");
+
         /* the key that binds login forms to their requests: shared by all
          * workers, kept across restarts */
         seam::txn t = ngx_http_seam_oauth_store->begin_write();
