@@ -26,24 +26,10 @@ parse(std::optional<std::string_view> header, std::string *token = nullptr)
 
 /* A store with one live token; returns it. */
 std::string
-live_token(store &s, uint64_t now, std::string scope = "devices")
+live_token(store &s, uint64_t now, const std::string &scope = "devices")
 {
-    code_record c;
-    c.client_id = "seam";
-    c.redirect_uri = "https://x.integrations.getseam.com/cb";
-    c.user_id = "u_1";
-    c.scope = std::move(scope);
-    auto code = issue_code(s, c, now, 60);
-    ck_assert(code.has_value());
-    redemption_request req;
-    req.code = *code;
-    req.client_id = "seam";
-    req.redirect_uri = c.redirect_uri;
-    req.now = now;
-    req.access_token_ttl = 3600;
-    redemption r = redeem_code(s, req);
-    ck_assert(r.error == oauth_error::none);
-    return r.access_token;
+    return redeem_fresh_code(s, "u_1", scope, now, now, 30 * 86400)
+        .access_token;
 }
 
 }  // namespace

@@ -138,25 +138,7 @@ redemption
 seam_tokens(store &s, const std::string &scope = "devices",
             uint64_t refresh_ttl = 86400)
 {
-    code_record c;
-    c.client_id = "seam";
-    c.redirect_uri = "https://x.integrations.getseam.com/cb";
-    c.user_id = "u_42";
-    c.scope = scope;
-    auto code = issue_code(s, c, 1000, 60);
-    ck_assert(code.has_value());
-    redemption_request req;
-    req.code = *code;
-    req.client_id = "seam";
-    req.redirect_uri = c.redirect_uri;
-    req.now = 1001;
-    req.access_token_ttl = 3600;
-    req.refresh_token_ttl = refresh_ttl;
-    redemption r = redeem_code(s, req);
-    ck_assert_msg(r.error == oauth_error::none, "redemption failed: %s",
-                  r.description.c_str());
-    ck_assert(r.refresh_token.empty() == (refresh_ttl == 0));
-    return r;
+    return redeem_fresh_code(s, "u_42", scope, 1000, 1001, refresh_ttl);
 }
 
 /* An introspection answer: 200, JSON, no-store; its body. */

@@ -136,20 +136,8 @@ START_TEST(remove_revokes_grants)
     add_user(s, "bob@example.com", "h", 1, &bob);
 
     auto token_for = [&](const std::string &user) {
-        code_record c;
-        c.client_id = "seam";
-        c.redirect_uri = "https://x.integrations.getseam.com/cb";
-        c.user_id = user;
-        auto code = issue_code(s, c, 1000, 60);
-        ck_assert(code.has_value());
-        redemption_request req;
-        req.code = *code;
-        req.client_id = "seam";
-        req.redirect_uri = c.redirect_uri;
-        req.now = 1001;
-        redemption r = redeem_code(s, req);
-        ck_assert(r.error == oauth_error::none);
-        return r.access_token;
+        return redeem_fresh_code(s, user, "", 1000, 1001, 30 * 86400)
+            .access_token;
     };
     std::string a1 = token_for(alice), a2 = token_for(alice);
     std::string b1 = token_for(bob);

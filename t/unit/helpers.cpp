@@ -98,6 +98,32 @@ temp_store::temp_store(size_t map_size) : dir_(make_temp_dir())
     store_ = std::make_unique<seam::store>(o);
 }
 
+seam::redemption
+redeem_fresh_code(seam::store &s, const std::string &user,
+                  const std::string &scope, uint64_t issued_at,
+                  uint64_t redeemed_at, uint64_t refresh_ttl)
+{
+    seam::code_record c;
+    c.client_id = "seam";
+    c.redirect_uri = "https://x.integrations.getseam.com/cb";
+    c.user_id = user;
+    c.scope = scope;
+    auto code = seam::issue_code(s, c, issued_at, 60);
+    ck_assert(code.has_value());
+    seam::redemption_request req;
+    req.code = *code;
+    req.client_id = "seam";
+    req.redirect_uri = c.redirect_uri;
+    req.now = redeemed_at;
+    req.access_token_ttl = 3600;
+    req.refresh_token_ttl = refresh_ttl;
+    seam::redemption r = seam::redeem_code(s, req);
+    ck_assert_msg(r.error == seam::oauth_error::none, "redemption failed: %s",
+                  r.description.c_str());
+    ck_assert(r.refresh_token.empty() == (refresh_ttl == 0));
+    return r;
+}
+
 uint64_t
 time_of(std::string_view bytes)
 {
