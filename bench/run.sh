@@ -206,11 +206,10 @@ for n in $scale; do
     "$fill" "$work/scale_$n" tokens "$n" "$work/scale_tokens_$n" 100000 > "$work/scale_fill_$n.txt"
     mkdir -p "$work/scale_compact"
     mdb_copy -c "$work/scale_$n" "$work/scale_compact"
-    compact=$(stat -c %s "$work/scale_compact/data.mdb" 2>/dev/null || echo 0)
+    results[scale_compact_$n]=$(stat -c %s "$work/scale_compact/data.mdb" 2>/dev/null || echo 0)
     rm -rf "$work/scale_compact"
-    inproc=$("$check" "$work/scale_$n" "$work/scale_tokens_$n" 2 | sed -n 's/.*ns_per_check \([0-9.]*\).*/\1/p')
-    live=$(awk '{print $6}' "$work/scale_fill_$n.txt")
-    results[scale_info_$n]="$live|$compact|$inproc"
+    results[scale_inproc_$n]=$("$check" "$work/scale_$n" "$work/scale_tokens_$n" 2 | sed -n 's/.*ns_per_check \([0-9.]*\).*/\1/p')
+    results[scale_live_$n]=$(awk '{print $6}' "$work/scale_fill_$n.txt")
 done
 for n in $scale; do
     scale_port[$n]=$(free_port)
@@ -227,9 +226,8 @@ done
 for n in $scale; do
     rss=0
     for w in $(pgrep -P "${scale_pid[$n]}"); do rss=$((rss + $(ps -o rss= -p "$w"))); done
+    results[scale_rss_$n]=$rss
     stop_nginx "${scale_pid[$n]}"
-    IFS='|' read -r live compact inproc <<< "${results[scale_info_$n]}"
-    results[scale_$n]="${results[scale_runs_$n]}|$live|$compact|$rss|$inproc"
     rm -rf "$work/scale_$n"
 done
 scale_pids=
@@ -272,10 +270,11 @@ printf '%-34s %12s %10s\n' "  (same probe, no sign-ins)" "$(col 1 ${results[prob
 [ -n "$login_bad" ] && echo "  (login: $login_bad non-2xx/3xx answers)"
 printf '\n%-12s %10s %12s %14s %14s %12s %8s\n' "live tokens" "req/s" "check ns" "live bytes" "compact file" "worker RSS" "B/token"
 for n in $scale; do
-    IFS='|' read -r runs live compact rss inproc <<< "${results[scale_$n]}"
-    rps=$(median $(col 1 $runs))
+    rps=$(median $(col 1 ${results[scale_runs_$n]}))
     results[scale_rps_$n]=$rps
-    printf '%-12s %10s %12s %14s %14s %9s KB %8s\n' "$n" "$rps" "$inproc" "$live" "$compact" "$rss" "$((live / n))"
+    live=${results[scale_live_$n]}
+    printf '%-12s %10s %12s %14s %14s %9s KB %8s\n' "$n" "$rps" "${results[scale_inproc_$n]}" \
+        "$live" "${results[scale_compact_$n]}" "${results[scale_rss_$n]}" "$((live / n))"
 done
 echo "(check ns: seam-bench-check, the bearer check in process, no nginx)"
 echo "(in process: seam-bench-redeem; its p99 column is the mean ms per commit)"
