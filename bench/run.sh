@@ -65,6 +65,8 @@ http {
         location = /ar { auth_request /_check; empty_gif; }
         location = /ap { seam_oauth_bearer on; empty_gif; }
         location = /gif { empty_gif; }
+        location = /ar_none { auth_request /_none; empty_gif; }
+        location = /_none { internal; return 204; }
         location = /_check { internal; seam_oauth_check; }
         location = /authorize { seam_oauth_authorize; }
         location = /oauth/token { seam_oauth_token; }
@@ -88,7 +90,8 @@ stop_nginx() {
     return 0
 }
 
-# wrk, printing "RPS,OK_RPS,P99_MS" (OK: answers that were 2xx or 3xx)
+# wrk, printing "RPS,OK_RPS,P99_MS,REQUESTS" (OK: answers that were 2xx
+# or 3xx)
 run_wrk() {
     local url=$1; shift
     local out
@@ -107,8 +110,36 @@ unit = re.search(r"requests in [\d.]+(m?s)", out).group(1)
 dur = dur / 1000 if unit == "ms" else dur
 p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
 ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
-print(f"{rps:.0f},{(total - bad) / dur:.0f},{ms:.3f}")
+print(f"{rps:.0f},{(total - bad) / dur:.0f},{ms:.3f},{total}")
 PY
+}
+
+# CPU time, in clock ticks, of the main nginx's workers so far
+workers_cpu() {
+    local w t=0
+    for w in $(pgrep -P "$nginx_pid"); do
+        # fields after the command name: utime and stime are the 12th and 13th
+        set -- $(sed 's/.*) //' "/proc/$w/stat")
+        t=$((t + ${12} + ${13}))
+    done
+    echo "$t"
+}
+
+# measure KEY URL [WRK ARGS]: run_wrk against the main nginx, its line
+# added to results[KEY], and the workers' CPU time per request, in
+# microseconds, to results[cpu_KEY]. Throughput on this shared machine
+# swings from run to run with its neighbours; the CPU the workers spend
+# per request is the module's own cost, and swings far less.
+hz=$(getconf CLK_TCK)
+measure() {
+    local key=$1; shift
+    local before after out
+    before=$(workers_cpu)
+    out=$(run_wrk "$@")
+    after=$(workers_cpu)
+    results[$key]+=" $out"
+    results[cpu_$key]+=" $(awk -v t=$((after - before)) -v hz="$hz" -v n="${out##*,}" \
+        'BEGIN { printf "%.2f", (n > 0 ? t * 1e6 / hz / n : 0) }')"
 }
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -139,15 +170,18 @@ basic="Basic $(printf 'seam:seamsecret' | base64)"
 # 1-5, interleaved. The floor gets the very requests the bearer locations
 # get (same script, same Authorization headers, which `return 204`
 # ignores), so that wrk's own share of the two cores is the same in both;
-# floor_fixed is the floor with one fixed request, and gif the content the
-# guarded locations answer with, without a check.
+# floor_fixed is the floor with one fixed request, gif the content the
+# guarded locations answer with, without a check, and ar_none the same
+# with `auth_request` to a bare `return 204`: what the bearer locations
+# would cost with a check that cost nothing.
 for rep in $(seq 1 "$reps"); do
-    results[floor]+=" $(run_wrk "http://127.0.0.1:$port/floor" -s "$top/bench/bearer.lua" -- "$work/tokens")"
-    results[floor_fixed]+=" $(run_wrk "http://127.0.0.1:$port/floor")"
-    results[gif]+=" $(run_wrk "http://127.0.0.1:$port/gif" -s "$top/bench/bearer.lua" -- "$work/tokens")"
-    results[ar]+=" $(run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/tokens")"
-    results[ap]+=" $(run_wrk "http://127.0.0.1:$port/ap" -s "$top/bench/bearer.lua" -- "$work/tokens")"
-    results[invalid]+=" $(run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/unknown")"
+    measure floor "http://127.0.0.1:$port/floor" -s "$top/bench/bearer.lua" -- "$work/tokens"
+    measure floor_fixed "http://127.0.0.1:$port/floor"
+    measure gif "http://127.0.0.1:$port/gif" -s "$top/bench/bearer.lua" -- "$work/tokens"
+    measure ar_none "http://127.0.0.1:$port/ar_none" -s "$top/bench/bearer.lua" -- "$work/tokens"
+    measure ar "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/tokens"
+    measure ap "http://127.0.0.1:$port/ap" -s "$top/bench/bearer.lua" -- "$work/tokens"
+    measure invalid "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/unknown"
     results[peer_intro]+=" $(run_wrk "http://127.0.0.1:$peer_port/token/introspection" \
         -s "$top/bench/post.lua" -- "$work/peer_token" "token=%s" "$basic")"
 done
@@ -163,25 +197,52 @@ for rep in $(seq 1 "$reps"); do
         - "grant_type=client_credentials" "$basic")"
 done
 
-# 7: sign-ins (argon2id, m=19 MiB, t=2) and the bearer check's p99 meanwhile,
-# against the same bearer load without them: 8 connections flat out, and a
-# light probe of 2 connections, whose p99 is the check's own latency more
-# than wrk's queueing
-results[ar_quiet]=$(conns=8 run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/tokens")
-results[probe_quiet]=$(conns=2 run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/tokens")
+# 7: sign-ins (argon2id, m=19 MiB, t=2) and the bearer check's latency
+# meanwhile. Each rep measures without sign-ins, then during a storm of
+# them: 8 connections on the check flat out; a light probe of 2
+# connections on the check, whose p99 is the check's own latency more than
+# wrk's queueing; and the same probe on `return 204`, the machine's own
+# p99 for that load (on two shared cores the client's wake-ups and the
+# kernel's loopback path make most of the tail). loop_wait is the server's
+# side of the question: the mean time the workers' event loops waited on
+# the run queue per time slice during the probe (/proc/TID/schedstat).
+loop_wait() {
+    local w wait=0 slices=0 f
+    for w in $(pgrep -P "$nginx_pid"); do
+        read -r _ f _ < "/proc/$w/task/$w/schedstat" || continue
+        wait=$((wait + f))
+        read -r _ _ f < "/proc/$w/task/$w/schedstat" || continue
+        slices=$((slices + f))
+    done
+    echo "$wait $slices"
+}
+latency_runs() {
+    local tag=$1 before after
+    results[ar_$tag]+=" $(conns=8 run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/tokens")"
+    before=$(loop_wait)
+    results[probe_$tag]+=" $(conns=2 run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/tokens")"
+    after=$(loop_wait)
+    results[loop_wait_$tag]+=" $(awk -v a="$before" -v b="$after" 'BEGIN {
+        split(a, x, " "); split(b, y, " ")
+        printf "%.1f", (y[2] > x[2] ? (y[1] - x[1]) / (y[2] - x[2]) / 1000 : 0) }')"
+    results[floor_probe_$tag]+=" $(conns=2 run_wrk "http://127.0.0.1:$port/floor" -s "$top/bench/bearer.lua" -- "$work/tokens")"
+}
 page=$(curl -s -i "http://127.0.0.1:$port/authorize?redirect_uri=https%3A%2F%2Fb.integrations.getseam.com%2Fcb")
 cookie=$(printf '%s' "$page" | sed -n 's/^Set-Cookie: \(seam_oauth_csrf=[^;]*\).*/\1/p' | tr -d '\r')
 csrf=$(printf '%s' "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p')
 login_body="client_id=seam&redirect_uri=https%3A%2F%2Fb.integrations.getseam.com%2Fcb&response_type=code&csrf_token=$csrf&email=owner%40bench.example&password=bench+owner+password"
-wrk -t1 -c16 -d$((secs * 2 + 2))s "http://127.0.0.1:$port/authorize" -s "$top/bench/post.lua" -- \
-    - "$login_body" "" "$cookie" > "$work/login.txt" 2>&1 &
-login_wrk=$!
-sleep 1
-results[ar_storm]=$(conns=8 run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/tokens")
-results[probe_storm]=$(conns=2 run_wrk "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/tokens")
-wait "$login_wrk"
-login_rps=$(sed -n 's/Requests\/sec:\s*//p' "$work/login.txt" | tr -d ' ')
-login_bad=$(sed -n 's/.*Non-2xx or 3xx responses: //p' "$work/login.txt")
+login_bad=0
+for rep in $(seq 1 "$reps"); do
+    latency_runs quiet
+    wrk -t1 -c16 -d$((secs * 3 + 2))s "http://127.0.0.1:$port/authorize" -s "$top/bench/post.lua" -- \
+        - "$login_body" "" "$cookie" > "$work/login.txt" 2>&1 &
+    login_wrk=$!
+    sleep 1
+    latency_runs storm
+    wait "$login_wrk"
+    results[login]+=" $(sed -n 's/Requests\/sec:\s*//p' "$work/login.txt" | tr -d ' ')"
+    login_bad=$((login_bad + $(sed -n 's/.*Non-2xx or 3xx responses: //p' "$work/login.txt" | grep . || echo 0)))
+done
 stop_nginx
 
 # 6b: the trade an operator can make: sync=nometa (one fsync per commit;
@@ -244,30 +305,42 @@ med_p99() { median $(col 3 ${results[$1]}); }
 floor=$(med_rps floor); ar=$(med_rps ar); ap=$(med_rps ap); inv=$(med_rps invalid)
 intro=$(med_rps peer_intro); redeem=$(med_ok redeem); cc=$(med_ok peer_cc)
 
-printf '\n%-34s %12s %10s\n' "figure" "req/s" "p99 ms"
-printf '%-34s %12s %10s\n' "nginx_return_204" "$floor" "$(med_p99 floor)"
-printf '%-34s %12s %10s\n' "  (one fixed request)" "$(med_rps floor_fixed)" "$(med_p99 floor_fixed)"
-printf '%-34s %12s %10s\n' "empty_gif, no check" "$(med_rps gif)" "$(med_p99 gif)"
-printf '%-34s %12s %10s\n' "bearer_auth_request (1M tokens)" "$ar" "$(med_p99 ar)"
-printf '%-34s %12s %10s\n' "bearer_access_phase (1M tokens)" "$ap" "$(med_p99 ap)"
-printf '%-34s %12s %10s\n' "bearer_invalid (unknown tokens)" "$inv" "$(med_p99 invalid)"
-printf '%-34s %12s %10s\n' "peer_introspection" "$intro" "$(med_p99 peer_intro)"
-printf '%-34s %12s %10s\n' "token_redeem (200s only)" "$redeem" "$(med_p99 redeem)"
-printf '%-34s %12s %10s\n' "  (sync=nometa, 200s only)" "$(med_ok redeem_nometa)" "$(med_p99 redeem_nometa)"
-printf '%-34s %12s %10s\n' "  (in process, 16 per commit)" \
+# one row of the table: NAME KEY [COLUMN], the median of the runs' req/s
+# (COLUMN 2: 2xx and 3xx answers only), of their p99 and of the workers'
+# CPU per request where measured, then each run's req/s, so that a reader
+# sees the spread behind the median
+row() {
+    local name=$1 key=$2 c=${3:-1} cpu=-
+    [ -n "${results[cpu_$key]:-}" ] && cpu=$(median ${results[cpu_$key]})
+    printf '%-34s %12s %10s %8s   %s\n' "$name" "$(median $(col "$c" ${results[$key]}))" \
+        "$(med_p99 "$key")" "$cpu" "$(col "$c" ${results[$key]} | paste -sd' ')"
+}
+printf '\n%-34s %12s %10s %8s   %s\n' "figure" "req/s" "p99 ms" "us/req" "each run, req/s"
+row "nginx_return_204" floor
+row "  (one fixed request)" floor_fixed
+row "empty_gif, no check" gif
+row "  (auth_request to return 204)" ar_none
+row "bearer_auth_request (1M tokens)" ar
+row "bearer_access_phase (1M tokens)" ap
+row "bearer_invalid (unknown tokens)" invalid
+row "peer_introspection" peer_intro
+row "token_redeem (200s only)" redeem 2
+row "  (sync=nometa, 200s only)" redeem_nometa 2
+printf '%-34s %12s %10s %8s\n' "  (in process, 16 per commit)" \
     "$(echo "$redeem_inproc" | sed -n 's/.* per_second \([0-9]*\).*/\1/p')" \
-    "$(echo "$redeem_inproc" | sed -n 's/.*ms_per_commit \([0-9.]*\).*/\1/p')"
-printf '%-34s %12s %10s\n' "peer_client_credentials" "$cc" "$(med_p99 peer_cc)"
-printf '%-34s %12s %10s\n' "login (sign-ins, argon2id)" "$login_rps" "-"
-printf '%-34s %12s %10s\n' "bearer during login storm" "$(col 1 ${results[ar_storm]})" \
-    "$(col 3 ${results[ar_storm]})"
-printf '%-34s %12s %10s\n' "  (same load, no sign-ins)" "$(col 1 ${results[ar_quiet]})" \
-    "$(col 3 ${results[ar_quiet]})"
-printf '%-34s %12s %10s\n' "bearer probe (2 conns), storm" "$(col 1 ${results[probe_storm]})" \
-    "$(col 3 ${results[probe_storm]})"
-printf '%-34s %12s %10s\n' "  (same probe, no sign-ins)" "$(col 1 ${results[probe_quiet]})" \
-    "$(col 3 ${results[probe_quiet]})"
-[ -n "$login_bad" ] && echo "  (login: $login_bad non-2xx/3xx answers)"
+    "$(echo "$redeem_inproc" | sed -n 's/.*ms_per_commit \([0-9.]*\).*/\1/p')" -
+row "peer_client_credentials" peer_cc 2
+printf '%-34s %12s %10s %8s   %s\n' "login (sign-ins, argon2id)" "$(median ${results[login]})" - - \
+    "$(echo ${results[login]})"
+row "bearer during login storm" ar_storm
+row "  (same load, no sign-ins)" ar_quiet
+row "bearer probe (2 conns), storm" probe_storm
+row "  (same probe, no sign-ins)" probe_quiet
+row "return 204 probe (2 conns), storm" floor_probe_storm
+row "  (same probe, no sign-ins)" floor_probe_quiet
+printf '%-34s %12s %10s %8s   %s\n' "event loops' run-queue wait, us" "storm $(median ${results[loop_wait_storm]})" \
+    "quiet $(median ${results[loop_wait_quiet]})" - "storm:${results[loop_wait_storm]}, quiet:${results[loop_wait_quiet]}"
+[ "$login_bad" != 0 ] && echo "  (login: $login_bad non-2xx/3xx answers)"
 printf '\n%-12s %10s %12s %14s %14s %12s %8s\n' "live tokens" "req/s" "check ns" "live bytes" "compact file" "worker RSS" "B/token"
 for n in $scale; do
     rps=$(median $(col 1 ${results[scale_runs_$n]}))
@@ -285,9 +358,21 @@ ratio bearer_auth_request/nginx_return_204 "$ar" "$floor"
 ratio bearer_access_phase/nginx_return_204 "$ap" "$floor"
 ratio bearer_auth_request/nginx_return_204_fixed "$ar" "$(med_rps floor_fixed)"
 ratio bearer_access_phase/empty_gif "$ap" "$(med_rps gif)"
+ratio empty_gif/nginx_return_204 "$(med_rps gif)" "$floor"
+ratio bearer_auth_request/auth_request_to_return_204 "$ar" "$(med_rps ar_none)"
+ratio auth_request_to_return_204/nginx_return_204 "$(med_rps ar_none)" "$floor"
 ratio bearer_invalid/bearer_auth_request "$inv" "$ar"
+# the same ratios from the workers' CPU per request: what the throughput
+# ratios are where nginx's workers, not the neighbours, set the pace
+cpu() { median ${results[cpu_$1]}; }
+ratio bearer_auth_request/nginx_return_204_by_worker_cpu "$(cpu floor)" "$(cpu ar)"
+ratio bearer_access_phase/nginx_return_204_by_worker_cpu "$(cpu floor)" "$(cpu ap)"
+ratio bearer_access_phase/empty_gif_by_worker_cpu "$(cpu gif)" "$(cpu ap)"
+ratio auth_request_to_return_204/nginx_return_204_by_worker_cpu "$(cpu floor)" "$(cpu ar_none)"
+ratio bearer_invalid/bearer_auth_request_by_worker_cpu "$(cpu ar)" "$(cpu invalid)"
 ratio bearer_auth_request/peer_introspection "$ar" "$intro"
 ratio token_redeem/peer_client_credentials "$redeem" "$cc"
 ratio token_redeem_nometa/peer_client_credentials "$(med_ok redeem_nometa)" "$cc"
+ratio bearer_probe_p99_storm/return_204_probe_p99_storm "$(med_p99 probe_storm)" "$(med_p99 floor_probe_storm)"
 set -- $scale
 ratio "bearer_at_${!#}/bearer_at_$1" "${results[scale_rps_${!#}]}" "${results[scale_rps_$1]}"
