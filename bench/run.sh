@@ -224,24 +224,52 @@ latency_runs() {
     after=$(loop_wait)
     results[loop_wait_$tag]+=" $(awk -v a="$before" -v b="$after" 'BEGIN {
         split(a, x, " "); split(b, y, " ")
-        printf "%.1f", (y[2] > x[2] ? (y[1] - x[1]) / (y[2] - x[2]) / 1000 : 0) }')"
+        if (y[2] > x[2]) printf "%.1f", (y[1] - x[1]) / (y[2] - x[2]) / 1000
+        else printf "-" }')"
     results[floor_probe_$tag]+=" $(conns=2 run_wrk "http://127.0.0.1:$port/floor" -s "$top/bench/bearer.lua" -- "$work/tokens")"
 }
-page=$(curl -s -i "http://127.0.0.1:$port/authorize?redirect_uri=https%3A%2F%2Fb.integrations.getseam.com%2Fcb")
-cookie=$(printf '%s' "$page" | sed -n 's/^Set-Cookie: \(seam_oauth_csrf=[^;]*\).*/\1/p' | tr -d '\r')
-csrf=$(printf '%s' "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p')
-login_body="client_id=seam&redirect_uri=https%3A%2F%2Fb.integrations.getseam.com%2Fcb&response_type=code&csrf_token=$csrf&email=owner%40bench.example&password=bench+owner+password"
+# the sign-in form's CSRF token and cookie, fresh for each storm so that
+# long settings stay within the form's lifetime
+login_form() {
+    local page csrf
+    page=$(curl -s -i "http://127.0.0.1:$port/authorize?redirect_uri=https%3A%2F%2Fb.integrations.getseam.com%2Fcb")
+    login_cookie=$(printf '%s' "$page" | sed -n 's/^Set-Cookie: \(seam_oauth_csrf=[^;]*\).*/\1/p' | tr -d '\r')
+    csrf=$(printf '%s' "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p')
+    login_body="client_id=seam&redirect_uri=https%3A%2F%2Fb.integrations.getseam.com%2Fcb&response_type=code&csrf_token=$csrf&email=owner%40bench.example&password=bench+owner+password"
+}
+# waits until the workers' CPU time stops growing: sign-ins still queued
+# for hashing when the storm's wrk stops must not run into the next
+# measurement
+settle() {
+    local a b
+    for _ in $(seq 1 40); do
+        a=$(workers_cpu); sleep 0.5; b=$(workers_cpu)
+        [ $((b - a)) -le 2 ] && return 0
+    done
+    echo "bench: nginx's workers stayed busy after the storm" >&2
+}
 login_bad=0
 for rep in $(seq 1 "$reps"); do
     latency_runs quiet
-    wrk -t1 -c16 -d$((secs * 3 + 2))s "http://127.0.0.1:$port/authorize" -s "$top/bench/post.lua" -- \
-        - "$login_body" "" "$cookie" > "$work/login.txt" 2>&1 &
+    login_form
+    # the storm outlasts the three measurements and is stopped after them
+    # (wrk reports what it did when interrupted)
+    wrk -t1 -c16 -d$((secs * 3 + 60))s "http://127.0.0.1:$port/authorize" -s "$top/bench/post.lua" -- \
+        - "$login_body" "" "$login_cookie" > "$work/login.txt" 2>&1 &
     login_wrk=$!
     sleep 1
     latency_runs storm
+    kill -INT "$login_wrk"
     wait "$login_wrk"
-    results[login]+=" $(sed -n 's/Requests\/sec:\s*//p' "$work/login.txt" | tr -d ' ')"
+    rate=$(sed -n 's/Requests\/sec:\s*//p' "$work/login.txt" | tr -d ' ')
+    if [ -z "$rate" ]; then
+        echo "bench: the sign-in load failed:" >&2
+        cat "$work/login.txt" >&2
+        exit 1
+    fi
+    results[login]+=" $rate"
     login_bad=$((login_bad + $(sed -n 's/.*Non-2xx or 3xx responses: //p' "$work/login.txt" | grep . || echo 0)))
+    settle
 done
 stop_nginx
 
@@ -362,8 +390,9 @@ ratio empty_gif/nginx_return_204 "$(med_rps gif)" "$floor"
 ratio bearer_auth_request/auth_request_to_return_204 "$ar" "$(med_rps ar_none)"
 ratio auth_request_to_return_204/nginx_return_204 "$(med_rps ar_none)" "$floor"
 ratio bearer_invalid/bearer_auth_request "$inv" "$ar"
-# the same ratios from the workers' CPU per request: what the throughput
-# ratios are where nginx's workers, not the neighbours, set the pace
+# the same ratios from the workers' CPU per request, inverted (CPU of the
+# floor over CPU of the check) so that they read like the rate ratios:
+# what those are where nginx's workers, not the neighbours, set the pace
 cpu() { median ${results[cpu_$1]}; }
 ratio bearer_auth_request/nginx_return_204_by_worker_cpu "$(cpu floor)" "$(cpu ar)"
 ratio bearer_access_phase/nginx_return_204_by_worker_cpu "$(cpu floor)" "$(cpu ap)"
