@@ -19,6 +19,8 @@
  * Any other string, such as a 43-character secret issued before this
  * format or an attacker's guess, is keyed by its SHA-256 alone (32 bytes),
  * so records issued before stay valid and a guess costs the same lookup.
+ * (A sign-in session's cookie of the earlier length is dropped by the
+ * module before any lookup: its owner signs in again.)
  */
 #pragma once
 

@@ -5,7 +5,7 @@ use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
-plan tests => 36;
+plan tests => 42;
 
 my $n = start_nginx(http_config => http_config(extra => 'seam_oauth_session_ttl 3s;'),
                     config => server_config(), users => ["$OWNER $PASSWORD"]);
@@ -70,6 +70,24 @@ my $silent = http($n, 'GET', '/authorize?' . form_encode(@$c3, prompt => 'none')
 is($silent->{status}, 303, 'consent=off with a session and prompt=none: 303');
 (undef, $q) = parse_location($silent->{header}->('location'));
 ok($q->{code}, 'consent=off with a session: a code without any page');
+# while that session lives, cookies of its length that are not it are no
+# session: its random part altered (a key next to the live one), or made up
+my ($live) = $cookie =~ /seam_oauth_session=([^;]+)/;
+my $altered = $live;
+substr($altered, 30, 1) = substr($live, 30, 1) eq 'B' ? 'C' : 'B';
+for my $case ([$live, 'as issued', 'code'], [$altered, 'with its random part altered', 'error'],
+              ['A' x 51, 'made up', 'error']) {
+    my $r = http($n, 'GET', '/authorize?' . form_encode(@$c3, prompt => 'none'),
+                 headers => [ Cookie => "seam_oauth_session=$case->[0]" ]);
+    is($r->{status}, 303, "the session cookie $case->[1]: 303");
+    (undef, $q) = parse_location($r->{header}->('location'));
+    if ($case->[2] eq 'code') {
+        ok($q->{code} && !defined $q->{error}, "the session cookie $case->[1]: a code");
+    } else {
+        ok(!defined $q->{code} && ($q->{error} // '') eq 'login_required',
+           "the session cookie $case->[1]: login_required, no code");
+    }
+}
 my $consent_forced = http($n, 'GET', '/authorize?' . form_encode(@$c3, prompt => 'consent'), headers => [ Cookie => $cookie ]);
 like($consent_forced->{body}, qr/name="decision"/, 'prompt=consent asks even a consent=off client');
 
@@ -97,7 +115,8 @@ select(undef, undef, undef, 3.5);
 my $late = http($n, 'GET', '/authorize?' . form_encode(@params), headers => [ Cookie => $cookie ]);
 like($late->{body}, qr/name="password"/, 'an expired session: the login form again');
 
-# a forged session cookie is ignored
+# a forged session cookie is ignored (one of the earlier length, 43
+# characters, is dropped before any lookup)
 my $fake = http($n, 'GET', '/authorize?' . form_encode(@params),
                 headers => [ Cookie => 'seam_oauth_session=' . ('A' x 43) ]);
 like($fake->{body}, qr/name="password"/, 'an unknown session: the login form');
