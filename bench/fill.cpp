@@ -39,7 +39,6 @@ main(int argc, char **argv)
     size_t n = std::strtoull(argv[3], nullptr, 10);
     size_t keep = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : n;
     size_t every = keep == 0 || keep >= n ? 1 : n / keep;
-    size_t kept = 0;
     uint64_t now = static_cast<uint64_t>(time(nullptr));
 
     seam::store_options o;
@@ -70,9 +69,8 @@ main(int argc, char **argv)
                 t.put(seam::table::codes, seam::key_of(secret).view(),
                       seam::encode(c));
             }
-            if (done % every == 0 && kept < keep) {
+            if (done % every == 0 && secrets.size() < keep) {
                 secrets.push_back(secret);
-                kept++;
             }
         }
         t.commit();
