@@ -124,9 +124,8 @@ prune(grant_record &g, uint64_t now)
                            g.refresh_tokens.end());
 }
 
-/* One redemption inside the caller's write transaction. */
-static redemption
-redeem_in(txn &t, const redemption_request &req)
+redemption
+redeem_code(txn &t, const redemption_request &req)
 {
     redemption out;
     const record_key stored = key_of(req.code);
@@ -179,7 +178,7 @@ redeem_in(txn &t, const redemption_request &req)
     return out;
 }
 
-static redemption
+redemption
 store_full_redemption()
 {
     redemption out;
@@ -215,7 +214,7 @@ redeem_codes(store &s,
         collect(reqs);
         out.reserve(reqs.size());
         for (const redemption_request &req : reqs) {
-            out.push_back(redeem_in(t, req));
+            out.push_back(redeem_code(t, req));
         }
         t.commit();
     } catch (const store_full &) {
