@@ -25,7 +25,6 @@ extern "C" {
 #include "login_page.h"
 #include "metadata.h"
 #include "password.h"
-#include "redeem_queue.h"
 #include "secrets.h"
 #include "store.h"
 #include "throttle.h"
@@ -35,10 +34,10 @@ extern "C" {
 #include <exception>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <new>
 #include <string>
 #include <type_traits>
-#include <vector>
 
 #include "seam_oauth_templates.inc"
 
@@ -50,17 +49,11 @@ extern "C" {
 
 #define NGX_HTTP_SEAM_OAUTH_MAX_BODY  16384
 
-/* redemptions waiting for a commit, all workers together */
-#define NGX_HTTP_SEAM_OAUTH_REDEEM_SLOTS      1024
-#define NGX_HTTP_SEAM_OAUTH_REDEEM_SLOTS_MAX  65536
-
 
 typedef struct {
     ngx_str_t                   store_path;
     size_t                      map_size;
     ngx_flag_t                  meta_sync;
-    ngx_int_t                   redeem_slots;
-    ngx_shm_zone_t             *redeem_zone;
     ngx_str_t                   thread_pool_name;
     ngx_thread_pool_t          *thread_pool;
     /* sign-ins (argon2id): their own pool, so that a storm of them takes
@@ -133,7 +126,6 @@ struct ngx_http_seam_oauth_job {
     std::string                 client_id;
     ngx_http_request_t         *request = nullptr;
     seam::redemption_request    redeem;       /* waiting for a group commit */
-    size_t                      slot = 0;     /* its slot in the queue */
     seam::redemption            redeemed;
     seam::http_answer           answer;
 };
@@ -153,11 +145,8 @@ static char *ngx_http_seam_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_http_seam_oauth_init_process(ngx_cycle_t *cycle);
-static ngx_int_t ngx_http_seam_oauth_redeem_zone_init(ngx_shm_zone_t *zone,
-    void *data);
 static void ngx_http_seam_oauth_batch_run(void *data, ngx_log_t *log);
 static void ngx_http_seam_oauth_batch_done(ngx_event_t *ev);
-static void ngx_http_seam_oauth_batch_retry_handler(ngx_event_t *ev);
 static void ngx_http_seam_oauth_exit_process(ngx_cycle_t *cycle);
 
 static char *ngx_http_seam_oauth_store_directive(ngx_conf_t *cf,
@@ -207,24 +196,28 @@ static ngx_event_t   ngx_http_seam_oauth_sweep_event;
 
 
 /*
- * Group commit: each redemption is posted to the queue in shared memory
- * (redeem_queue.h), and the worker keeps a batch task in the thread pool
- * while any of its redemptions waits. The task's thread, once it holds
- * the store's write lock, redeems what every worker posted in one commit;
- * a worker whose redemptions another committed finds them answered. One
- * batch in flight per worker; the waiting list is the event loop's.
+ * Group commit: redemptions wait in the worker's queue, and the batch
+ * task's thread takes the whole queue only once it holds the store's write
+ * lock. Those that arrive while the previous batch is answered, or while
+ * another worker commits, so join the next commit, and one fsync serves
+ * them all. One batch in flight per worker; the queue is shared by the
+ * event loop and that thread, hence its mutex.
  */
 struct ngx_http_seam_oauth_batch {
-    size_t                                  redeemed = 0;
+    std::vector<ngx_http_seam_oauth_job *>  jobs;
+    bool                                    taken = false;
+    std::vector<seam::redemption>           results;
     std::string                             failure;
 };
 
-static seam::redeem_queue  *ngx_http_seam_oauth_redeem_queue;
-static std::vector<ngx_http_seam_oauth_job *>
-                           *ngx_http_seam_oauth_redeem_waiting;
+struct ngx_http_seam_oauth_redeem_queue_t {
+    std::mutex                              lock;
+    std::vector<ngx_http_seam_oauth_job *>  jobs;
+};
+
+static ngx_http_seam_oauth_redeem_queue_t  *ngx_http_seam_oauth_redeem_queue;
 static ngx_http_seam_oauth_batch  *ngx_http_seam_oauth_batch_in_flight;
 static ngx_thread_task_t  *ngx_http_seam_oauth_batch_task;
-static ngx_event_t         ngx_http_seam_oauth_batch_retry;
 static ngx_thread_task_t  *ngx_http_seam_oauth_sweep_task;
 
 
@@ -284,13 +277,6 @@ static ngx_command_t  ngx_http_seam_oauth_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_seam_oauth_main_conf_t, throttle_account),
-      NULL },
-
-    { ngx_string("seam_oauth_redeem_queue"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_seam_oauth_main_conf_t, redeem_slots),
       NULL },
 
     { ngx_string("seam_oauth_throttle_ip"),
@@ -615,7 +601,6 @@ ngx_http_seam_oauth_create_main_conf(ngx_conf_t *cf)
     smcf->session_ttl = NGX_CONF_UNSET;
     smcf->throttle_account = NGX_CONF_UNSET;
     smcf->throttle_ip = NGX_CONF_UNSET;
-    smcf->redeem_slots = NGX_CONF_UNSET;
     smcf->throttle_client = NGX_CONF_UNSET;
     smcf->throttle_window = NGX_CONF_UNSET;
     smcf->throttle_max_lockout = NGX_CONF_UNSET;
@@ -747,34 +732,6 @@ ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
     smcf->oauth->refresh_grace = smcf->refresh_grace;
     smcf->oauth->session_ttl = smcf->session_ttl;
 
-    ngx_conf_init_value(smcf->redeem_slots, NGX_HTTP_SEAM_OAUTH_REDEEM_SLOTS);
-
-    if (smcf->redeem_slots < 1
-        || smcf->redeem_slots > NGX_HTTP_SEAM_OAUTH_REDEEM_SLOTS_MAX)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "seam_oauth_redeem_queue must be 1 to %d",
-                           NGX_HTTP_SEAM_OAUTH_REDEEM_SLOTS_MAX);
-        return static_cast<char *>(NGX_CONF_ERROR);
-    }
-
-    if (smcf->store_path.len) {
-        /* the redemptions of all workers meet here (redeem_queue.h); the
-         * slab allocator's own pages come on top */
-        static ngx_str_t  zone_name = ngx_string("seam_oauth_redeem");
-
-        smcf->redeem_zone = ngx_shared_memory_add(cf, &zone_name,
-            seam::redeem_queue::bytes_for(smcf->redeem_slots)
-            + seam::redeem_queue::bytes_for(smcf->redeem_slots) / 64
-            + 64 * ngx_pagesize, &ngx_http_seam_oauth_module);
-        if (smcf->redeem_zone == NULL) {
-            return static_cast<char *>(NGX_CONF_ERROR);
-        }
-
-        smcf->redeem_zone->init = ngx_http_seam_oauth_redeem_zone_init;
-        smcf->redeem_zone->data = smcf;
-    }
-
     if (smcf->throttle_account < 1 || smcf->throttle_ip < 1
         || smcf->throttle_client < 1 || smcf->throttle_window < 1
         || smcf->throttle_max_lockout < 1)
@@ -901,48 +858,6 @@ ngx_http_seam_oauth_store_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     return NGX_CONF_OK;
-}
-
-
-/* Lays the redemption queue out in its zone; a reload keeps the zone, and
- * the queue with it, when its size is unchanged. */
-static ngx_int_t
-ngx_http_seam_oauth_redeem_zone_init(ngx_shm_zone_t *zone, void *data)
-{
-    size_t                            size;
-    void                             *mem;
-    ngx_slab_pool_t                  *shpool;
-    ngx_http_seam_oauth_main_conf_t  *smcf;
-
-    if (data) {
-        zone->data = data;
-        return NGX_OK;
-    }
-
-    smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(zone->data);
-    shpool = reinterpret_cast<ngx_slab_pool_t *>(zone->shm.addr);
-    size = seam::redeem_queue::bytes_for(smcf->redeem_slots);
-
-    mem = ngx_slab_alloc(shpool, size);
-    if (mem == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memzero(mem, size);
-
-    try {
-        seam::redeem_queue::lay_out(mem, size);
-
-    } catch (const std::exception &e) {
-        ngx_log_error(NGX_LOG_EMERG, zone->shm.log, 0,
-                      "seam_oauth: redemption queue: %s", e.what());
-        return NGX_ERROR;
-    }
-
-    zone->data = mem;
-    shpool->data = mem;
-
-    return NGX_OK;
 }
 
 
@@ -1321,19 +1236,11 @@ ngx_http_seam_oauth_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    try {
-        ngx_http_seam_oauth_redeem_queue =
-            new seam::redeem_queue(smcf->redeem_zone->data);
-        ngx_http_seam_oauth_redeem_waiting =
-            new std::vector<ngx_http_seam_oauth_job *>();
+    ngx_http_seam_oauth_redeem_queue =
+        new ngx_http_seam_oauth_redeem_queue_t();
 
-    } catch (const std::exception &e) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "seam_oauth: redemption queue: %s", e.what());
-        return NGX_ERROR;
-    }
-
-    ngx_http_seam_oauth_batch_task = ngx_thread_task_alloc(cycle->pool, 0);
+    ngx_http_seam_oauth_batch_task = ngx_thread_task_alloc(cycle->pool,
+                                         sizeof(ngx_http_seam_oauth_batch *));
     if (ngx_http_seam_oauth_batch_task == NULL) {
         return NGX_ERROR;
     }
@@ -1342,10 +1249,6 @@ ngx_http_seam_oauth_init_process(ngx_cycle_t *cycle)
     ngx_http_seam_oauth_batch_task->event.handler =
         ngx_http_seam_oauth_batch_done;
     ngx_http_seam_oauth_batch_task->event.log = cycle->log;
-
-    ngx_http_seam_oauth_batch_retry.handler =
-        ngx_http_seam_oauth_batch_retry_handler;
-    ngx_http_seam_oauth_batch_retry.log = cycle->log;
 
     /* one worker sweeps expired records for all */
     if (ngx_worker != 0 || ngx_process != NGX_PROCESS_WORKER) {
@@ -1386,9 +1289,6 @@ ngx_http_seam_oauth_exit_process(ngx_cycle_t *cycle)
 
     delete ngx_http_seam_oauth_redeem_queue;
     ngx_http_seam_oauth_redeem_queue = NULL;
-
-    delete ngx_http_seam_oauth_redeem_waiting;
-    ngx_http_seam_oauth_redeem_waiting = NULL;
 }
 
 
@@ -1797,97 +1697,80 @@ ngx_http_seam_oauth_post_job(ngx_http_request_t *r,
 /* group commit of redemptions */
 
 
-/* A thread: redeems what every worker posted, in one commit. */
+/* Moves the waiting redemptions into `batch`: in the batch's thread once
+ * it holds the write lock, or on the event loop when no thread will. */
+static void
+ngx_http_seam_oauth_batch_take(ngx_http_seam_oauth_batch *batch)
+{
+    std::lock_guard<std::mutex>  hold(ngx_http_seam_oauth_redeem_queue->lock);
+
+    batch->jobs.swap(ngx_http_seam_oauth_redeem_queue->jobs);
+    batch->taken = true;
+}
+
+
+static bool
+ngx_http_seam_oauth_redeem_waiting()
+{
+    std::lock_guard<std::mutex>  hold(ngx_http_seam_oauth_redeem_queue->lock);
+
+    return !ngx_http_seam_oauth_redeem_queue->jobs.empty();
+}
+
+
 static void
 ngx_http_seam_oauth_batch_run(void *data, ngx_log_t *log)
 {
-    ngx_http_seam_oauth_batch  *batch = ngx_http_seam_oauth_batch_in_flight;
+    ngx_http_seam_oauth_batch  *batch =
+        *static_cast<ngx_http_seam_oauth_batch **>(data);
 
     try {
-        batch->redeemed = ngx_http_seam_oauth_redeem_queue->commit(
-                              *ngx_http_seam_oauth_store);
+        batch->results = seam::redeem_codes(*ngx_http_seam_oauth_store,
+            [batch](std::vector<seam::redemption_request> &requests) {
+                ngx_http_seam_oauth_batch_take(batch);
+                requests.reserve(batch->jobs.size());
+                for (ngx_http_seam_oauth_job *job : batch->jobs) {
+                    requests.push_back(job->redeem);
+                }
+            });
 
     } catch (const std::exception &e) {
-        /* the write lock was never held */
         batch->failure = e.what();
+
+        /* the write lock was never held: fail what is waiting now rather
+         * than leave it for a batch that would fail the same way */
+        if (!batch->taken) {
+            ngx_http_seam_oauth_batch_take(batch);
+        }
     }
 }
 
 
 static void ngx_http_seam_oauth_batch_start(ngx_log_t *log);
-static void ngx_http_seam_oauth_redeem_alone(ngx_http_request_t *r,
-    ngx_http_seam_oauth_job *job);
 
 
 static void
 ngx_http_seam_oauth_batch_done(ngx_event_t *ev)
 {
-    bool                                     failed;
-    ngx_int_t                                rc;
-    ngx_connection_t                        *c;
-    ngx_http_request_t                      *r;
-    ngx_http_seam_oauth_job                 *job;
-    ngx_http_seam_oauth_batch               *batch;
-    std::vector<ngx_http_seam_oauth_job *>  &waiting =
-                                        *ngx_http_seam_oauth_redeem_waiting;
-
-    struct finished {
-        ngx_http_seam_oauth_job             *job;
-        seam::redeem_queue::answer           answer;
-    };
-
-    std::vector<finished>  done;
+    size_t                       i;
+    ngx_int_t                    rc;
+    ngx_connection_t            *c;
+    ngx_http_request_t          *r;
+    ngx_http_seam_oauth_job     *job;
+    ngx_http_seam_oauth_batch   *batch;
 
     batch = ngx_http_seam_oauth_batch_in_flight;
     ngx_http_seam_oauth_batch_in_flight = NULL;
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ev->log, 0,
-                   "seam_oauth: batch redeemed %uz, %uz waited here",
-                   batch->redeemed, waiting.size());
-
-    /* this commit, or another worker's, answered some of ours */
-    for (size_t i = 0; i < waiting.size(); /* void */) {
-        job = waiting[i];
-
-        seam::redeem_queue::answer  a =
-            ngx_http_seam_oauth_redeem_queue->poll(job->slot);
-
-        if (a.state == seam::redeem_queue::outcome::waiting
-            && !batch->failure.empty()
-            && ngx_http_seam_oauth_redeem_queue->cancel(job->slot))
-        {
-            a.state = seam::redeem_queue::outcome::answered;
-            a.failure = batch->failure;
-        }
-
-        if (a.state == seam::redeem_queue::outcome::waiting) {
-            i++;
-            continue;
-        }
-
-        done.push_back({job, std::move(a)});
-        waiting[i] = waiting.back();
-        waiting.pop_back();
+    /* The redemptions that arrived meanwhile commit while these answers
+     * are sent: answering a batch takes the event loop about as long as a
+     * commit, and the store would sit idle meanwhile. */
+    if (ngx_http_seam_oauth_redeem_waiting()) {
+        ngx_http_seam_oauth_batch_start(ev->log);
     }
 
-    failed = !batch->failure.empty();
-    delete batch;
-
-    /* The redemptions still waiting commit while these answers are sent:
-     * answering takes the event loop about as long as a commit, and the
-     * store would sit idle meanwhile. After a failure, those that another
-     * worker took wait a moment rather than spin. */
-    if (!waiting.empty()) {
-        if (failed) {
-            ngx_add_timer(&ngx_http_seam_oauth_batch_retry, 100);
-
-        } else {
-            ngx_http_seam_oauth_batch_start(ev->log);
-        }
-    }
-
-    for (finished &f : done) {
-        job = f.job;
+    for (i = 0; i < batch->jobs.size(); i++) {
+        job = batch->jobs[i];
         r = job->request;
         c = r->connection;
 
@@ -1896,20 +1779,15 @@ ngx_http_seam_oauth_batch_done(ngx_event_t *ev)
         r->main->blocked--;
         r->aio = 0;
 
-        if (f.answer.state == seam::redeem_queue::outcome::bounced) {
-            ngx_http_seam_oauth_redeem_alone(r, job);
-            ngx_http_run_posted_requests(c);
-            continue;
-        }
-
-        if (!f.answer.failure.empty()) {
+        /* redeem_codes answers every request it collected */
+        if (!batch->failure.empty()) {
             ngx_log_error(NGX_LOG_ERR, c->log, 0, "seam_oauth: %s",
-                          f.answer.failure.c_str());
+                          batch->failure.c_str());
             rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
 
         } else {
             try {
-                job->redeemed = std::move(f.answer.redeemed);
+                job->redeemed = std::move(batch->results[i]);
                 rc = ngx_http_seam_oauth_token_done(r, job);
 
             } catch (const std::exception &e) {
@@ -1923,87 +1801,53 @@ ngx_http_seam_oauth_batch_done(ngx_event_t *ev)
         ngx_http_finalize_request(r, rc);
         ngx_http_run_posted_requests(c);
     }
+
+    delete batch;
 }
 
 
-static void
-ngx_http_seam_oauth_batch_retry_handler(ngx_event_t *ev)
-{
-    if (ngx_http_seam_oauth_batch_in_flight == NULL
-        && !ngx_http_seam_oauth_redeem_waiting->empty())
-    {
-        ngx_http_seam_oauth_batch_start(ev->log);
-    }
-}
-
-
-/* Sends a batch task to the thread pool; its thread commits once it
- * holds the write lock. */
+/* Sends a batch task to the thread pool; its thread takes the waiting
+ * redemptions once it holds the write lock. */
 static void
 ngx_http_seam_oauth_batch_start(ngx_log_t *log)
 {
     ngx_thread_task_t                *task = ngx_http_seam_oauth_batch_task;
+    ngx_http_seam_oauth_batch        *batch;
     ngx_http_seam_oauth_main_conf_t  *smcf;
 
     smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(
                ngx_http_cycle_get_module_main_conf(ngx_cycle,
                                                    ngx_http_seam_oauth_module));
 
-    ngx_http_seam_oauth_batch_in_flight = new ngx_http_seam_oauth_batch();
+    batch = new ngx_http_seam_oauth_batch();
+
+    *static_cast<ngx_http_seam_oauth_batch **>(task->ctx) = batch;
+    ngx_http_seam_oauth_batch_in_flight = batch;
 
     if (ngx_thread_task_post(smcf->thread_pool, task) != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, log, 0,
                       "seam_oauth: cannot post a task to thread pool \"%V\"",
                       &smcf->thread_pool_name);
-        ngx_http_seam_oauth_batch_in_flight->failure =
-            "the thread pool refused the task";
+        batch->failure = "the thread pool refused the task";
+        ngx_http_seam_oauth_batch_take(batch);
         ngx_http_seam_oauth_batch_done(&task->event);
     }
 }
 
 
-/* A redemption that has no slot (the queue is full, or the request or its
- * answer too large for one): a transaction of its own. */
-static void
-ngx_http_seam_oauth_redeem_alone(ngx_http_request_t *r,
-    ngx_http_seam_oauth_job *job)
-{
-    seam::store  *store = ngx_http_seam_oauth_store;
-
-    job->work = [job, store]() {
-        job->redeemed = seam::redeem_code(*store, job->redeem);
-    };
-
-    if (ngx_http_seam_oauth_post_job(r, job) != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-    }
-}
-
-
-/* Posts a redemption for the next group commit. */
+/* Queues a redemption for the next group commit. */
 static void
 ngx_http_seam_oauth_post_redeem(ngx_http_request_t *r,
     ngx_http_seam_oauth_job *job)
 {
-    std::optional<size_t>  slot;
-
     job->request = r;
 
-    /* room first: once posted, the slot must be followed to its answer */
-    ngx_http_seam_oauth_redeem_waiting->reserve(
-        ngx_http_seam_oauth_redeem_waiting->size() + 1);
+    {
+        std::lock_guard<std::mutex>  hold(
+                                       ngx_http_seam_oauth_redeem_queue->lock);
 
-    slot = ngx_http_seam_oauth_redeem_queue->post(job->redeem);
-    if (!slot) {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "seam_oauth: no slot in the redemption queue: "
-                      "redeeming alone");
-        ngx_http_seam_oauth_redeem_alone(r, job);
-        return;
+        ngx_http_seam_oauth_redeem_queue->jobs.push_back(job);
     }
-
-    job->slot = *slot;
-    ngx_http_seam_oauth_redeem_waiting->push_back(job);
 
     r->main->blocked++;
     r->aio = 1;

@@ -124,8 +124,9 @@ prune(grant_record &g, uint64_t now)
                            g.refresh_tokens.end());
 }
 
-redemption
-redeem_code(txn &t, const redemption_request &req)
+/* One redemption inside the caller's write transaction. */
+static redemption
+redeem_in(txn &t, const redemption_request &req)
 {
     redemption out;
     const record_key stored = key_of(req.code);
@@ -178,7 +179,7 @@ redeem_code(txn &t, const redemption_request &req)
     return out;
 }
 
-redemption
+static redemption
 store_full_redemption()
 {
     redemption out;
@@ -214,7 +215,7 @@ redeem_codes(store &s,
         collect(reqs);
         out.reserve(reqs.size());
         for (const redemption_request &req : reqs) {
-            out.push_back(redeem_code(t, req));
+            out.push_back(redeem_in(t, req));
         }
         t.commit();
     } catch (const store_full &) {

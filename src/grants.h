@@ -56,13 +56,6 @@ struct redemption {
  * stores the access token under a new grant: one write transaction. */
 redemption redeem_code(store &s, const redemption_request &req);
 
-/* The same inside the caller's write transaction, which commits it with
- * others (redeem_queue.h). */
-redemption redeem_code(txn &t, const redemption_request &req);
-
-/* The answer to a redemption whose transaction found the store full. */
-redemption store_full_redemption();
-
 /* Several redemptions in one write transaction, one durable commit for
  * all (group commit): the answers in the order of the requests. */
 std::vector<redemption> redeem_codes(store &s,

@@ -1,7 +1,5 @@
 #include "records.h"
 
-#include "wire.h"
-
 namespace seam {
 
 namespace {
@@ -9,13 +7,29 @@ namespace {
 /* 2: integers and lengths as LEB128 varints (version 1 spent 8 bytes on
  * each), so a live token costs about half the store space */
 const uint8_t format_version = 2;
+const size_t max_field = 1 << 16;
 const size_t max_tokens = 1 << 16;
 
-/* A record: its kind, the format version, then the fields (wire.h). */
-class writer : public wire::writer {
+class writer {
 public:
     explicit writer(record_kind kind)
-        : wire::writer(static_cast<uint8_t>(kind), format_version) {}
+    {
+        buf_.push_back(static_cast<char>(kind));
+        buf_.push_back(static_cast<char>(format_version));
+    }
+    void u64(uint64_t v)
+    {
+        while (v >= 0x80) {
+            buf_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+            v >>= 7;
+        }
+        buf_.push_back(static_cast<char>(v));
+    }
+    void str(std::string_view s)
+    {
+        u64(s.size());
+        buf_.append(s);
+    }
     void refs(const std::vector<token_ref> &v)
     {
         u64(v.size());
@@ -24,27 +38,89 @@ public:
             u64(t.expires_at);
         }
     }
+    std::string take() { return std::move(buf_); }
+
+private:
+    std::string buf_;
 };
 
-class reader : public wire::reader {
+class reader {
 public:
-    reader(std::string_view in, record_kind kind)
-        : wire::reader(in, static_cast<uint8_t>(kind), format_version) {}
+    reader(std::string_view in, record_kind kind) : in_(in)
+    {
+        ok_ = in_.size() >= 2
+              && static_cast<uint8_t>(in_[0]) == static_cast<uint8_t>(kind)
+              && static_cast<uint8_t>(in_[1]) == format_version;
+        pos_ = 2;
+    }
+    uint64_t u64()
+    {
+        uint64_t v = 0;
+        for (int shift = 0; ok_ && shift < 64; shift += 7) {
+            if (pos_ >= in_.size()) {
+                break;
+            }
+            uint8_t byte = static_cast<uint8_t>(in_[pos_++]);
+            /* the tenth byte holds bit 63 only: more would be dropped */
+            if (shift == 63 && byte > 1) {
+                break;
+            }
+            v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+            if ((byte & 0x80) == 0) {
+                /* the shortest form only: one value, one encoding, so a
+                 * decoded record encodes back to the same bytes */
+                if (byte == 0 && shift != 0) {
+                    break;
+                }
+                return v;
+            }
+        }
+        ok_ = false;
+        return 0;
+    }
+    std::string str() { return std::string(view()); }
+    std::string_view view()
+    {
+        uint64_t len = u64();
+        if (!ok_ || len > max_field || in_.size() - pos_ < len) {
+            ok_ = false;
+            return {};
+        }
+        std::string_view s = in_.substr(pos_, len);
+        pos_ += len;
+        return s;
+    }
     bool refs(std::vector<token_ref> &out)
     {
         uint64_t n = u64();
-        if (!ok() || n > max_tokens) {
-            fail();
+        if (!ok_ || n > max_tokens) {
+            ok_ = false;
             return false;
         }
-        for (uint64_t i = 0; i < n && ok(); i++) {
+        for (uint64_t i = 0; i < n && ok_; i++) {
             token_ref t;
             t.hash = str();
             t.expires_at = u64();
             out.push_back(std::move(t));
         }
-        return ok();
+        return ok_;
     }
+    /* Every byte consumed and every read in bounds. */
+    bool complete() const { return ok_ && pos_ == in_.size(); }
+    /* `r` when the whole value decoded into it */
+    template <class R>
+    friend std::optional<R> finish(const reader &rd, R &&r)
+    {
+        if (!rd.complete()) {
+            return std::nullopt;
+        }
+        return std::move(r);
+    }
+
+private:
+    std::string_view in_;
+    size_t pos_ = 0;
+    bool ok_ = false;
 };
 
 }  // namespace
@@ -166,7 +242,7 @@ decode_code(std::string_view value)
     r.user_id = rd.str();
     r.scope = rd.str();
     r.code_challenge = rd.str();
-    return wire::finish(rd, std::move(r));
+    return finish(rd, std::move(r));
 }
 
 std::optional<code_tombstone>
@@ -176,7 +252,7 @@ decode_tombstone(std::string_view value)
     code_tombstone r;
     r.expires_at = rd.u64();
     r.grant_id = rd.str();
-    return wire::finish(rd, std::move(r));
+    return finish(rd, std::move(r));
 }
 
 std::optional<grant_record>
@@ -190,7 +266,7 @@ decode_grant(std::string_view value)
     r.created_at = rd.u64();
     rd.refs(r.access_tokens);
     rd.refs(r.refresh_tokens);
-    return wire::finish(rd, std::move(r));
+    return finish(rd, std::move(r));
 }
 
 bool
@@ -226,7 +302,7 @@ decode_user(std::string_view value)
     r.user_id = rd.str();
     r.password_hash = rd.str();
     r.created_at = rd.u64();
-    return wire::finish(rd, std::move(r));
+    return finish(rd, std::move(r));
 }
 
 std::optional<refresh_token_record>
@@ -238,7 +314,7 @@ decode_refresh_token(std::string_view value)
     r.grant_id = rd.str();
     r.client_id = rd.str();
     r.rotated_at = rd.u64();
-    return wire::finish(rd, std::move(r));
+    return finish(rd, std::move(r));
 }
 
 std::optional<session_record>
@@ -250,7 +326,7 @@ decode_session(std::string_view value)
     r.user_id = rd.str();
     r.email = rd.str();
     r.auth_time = rd.u64();
-    return wire::finish(rd, std::move(r));
+    return finish(rd, std::move(r));
 }
 
 std::optional<throttle_record>
@@ -262,7 +338,7 @@ decode_throttle(std::string_view value)
     r.failures = rd.u64();
     r.locked_until = rd.u64();
     r.last_lockout = rd.u64();
-    return wire::finish(rd, std::move(r));
+    return finish(rd, std::move(r));
 }
 
 }  // namespace seam

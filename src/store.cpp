@@ -301,12 +301,6 @@ txn::scan(table t, std::string_view from,
     }
 }
 
-uint64_t
-txn::id() const
-{
-    return mdb_txn_id(txn_);
-}
-
 void
 txn::commit()
 {

@@ -79,9 +79,6 @@ public:
                   &fn);
     void commit();
     void abort();
-    /* LMDB's id: a write transaction's is one more than the last commit's,
-     * and an aborted one's is given to the next (lmdb.h mdb_txn_id) */
-    uint64_t id() const;
 
 private:
     friend class store;

@@ -28,7 +28,6 @@ main()
     srunner_add_suite(sr, password_suite());
     srunner_add_suite(sr, metadata_suite());
     srunner_add_suite(sr, secrets_suite());
-    srunner_add_suite(sr, redeem_queue_suite());
 
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

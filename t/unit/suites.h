@@ -23,4 +23,3 @@ Suite *login_page_suite();
 Suite *password_suite();
 Suite *metadata_suite();
 Suite *secrets_suite();
-Suite *redeem_queue_suite();
