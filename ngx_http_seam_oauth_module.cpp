@@ -54,6 +54,7 @@ typedef struct {
     ngx_str_t                   store_path;
     size_t                      map_size;
     ngx_flag_t                  meta_sync;
+    size_t                      grow_step;
     ngx_str_t                   thread_pool_name;
     ngx_thread_pool_t          *thread_pool;
     /* sign-ins (argon2id): their own pool, so that a storm of them takes
@@ -224,7 +225,7 @@ static ngx_thread_task_t  *ngx_http_seam_oauth_sweep_task;
 static ngx_command_t  ngx_http_seam_oauth_commands[] = {
 
     { ngx_string("seam_oauth_store"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1234,
       ngx_http_seam_oauth_store_directive,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
@@ -593,6 +594,7 @@ ngx_http_seam_oauth_create_main_conf(ngx_conf_t *cf)
 
     smcf->map_size = NGX_CONF_UNSET_SIZE;
     smcf->meta_sync = NGX_CONF_UNSET;
+    smcf->grow_step = NGX_CONF_UNSET_SIZE;
     smcf->sweep_interval = NGX_CONF_UNSET_MSEC;
     smcf->code_ttl = NGX_CONF_UNSET;
     smcf->token_ttl = NGX_CONF_UNSET;
@@ -681,6 +683,7 @@ ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_size_value(smcf->map_size, 1024 * 1024 * 1024);
     ngx_conf_init_value(smcf->meta_sync, 1);
+    ngx_conf_init_size_value(smcf->grow_step, 2 * 1024 * 1024);
     ngx_conf_init_msec_value(smcf->sweep_interval, 60000);
     ngx_conf_init_value(smcf->code_ttl, 60);
     ngx_conf_init_value(smcf->token_ttl, 3600);
@@ -848,6 +851,27 @@ ngx_http_seam_oauth_store_directive(ngx_conf_t *cf, ngx_command_t *cmd,
                                    "(want \"full\" or \"nometa\")", &s);
                 return static_cast<char *>(NGX_CONF_ERROR);
             }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "grow=", 5) == 0
+            && smcf->grow_step == NGX_CONF_UNSET_SIZE)
+        {
+            s.data = value[i].data + 5;
+            s.len = value[i].len - 5;
+
+            ssize_t  size = ngx_parse_size(&s);
+
+            /* 0 is allowed: the file grows as LMDB writes */
+            if (size == NGX_ERROR || size > 1024 * 1024 * 1024) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid grow \"%V\" (want a size "
+                                   "up to 1g, or 0)", &s);
+                return static_cast<char *>(NGX_CONF_ERROR);
+            }
+
+            smcf->grow_step = (size_t) size;
 
             continue;
         }
@@ -1203,15 +1227,16 @@ ngx_http_seam_oauth_init_process(ngx_cycle_t *cycle)
                             smcf->store_path.len);
         options.map_size = smcf->map_size;
         options.meta_sync = smcf->meta_sync;
+        options.grow_step = smcf->grow_step;
 
         ngx_http_seam_oauth_store = new seam::store(options);
 
         /* the durability in force, as LMDB reports it */
         ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
-                      "seam_oauth: store \"%V\" open, sync=%s",
+                      "seam_oauth: store \"%V\" open, sync=%s, grow=%uz",
                       &smcf->store_path,
                       ngx_http_seam_oauth_store->meta_sync()
-                      ? "full" : "nometa");
+                      ? "full" : "nometa", smcf->grow_step);
 
         /* the key that binds login forms to their requests: shared by all
          * workers, kept across restarts */

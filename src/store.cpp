@@ -3,7 +3,9 @@
 #include <lmdb.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -99,6 +101,15 @@ store::store(const store_options &options) : path_(options.path)
         if ((rc = mdb_txn_commit(t)) != 0) {
             fail("mdb_txn_commit", rc);
         }
+
+        MDB_stat st;
+        if ((rc = mdb_env_stat(env_, &st)) != 0
+            || (rc = mdb_env_get_fd(env_, &fd_)) != 0)
+        {
+            fail("mdb_env_stat", rc);
+        }
+        page_size_ = st.ms_psize;
+        grow_step_ = options.grow_step;
     } catch (...) {
         mdb_env_close(env_);
         env_ = nullptr;
@@ -124,7 +135,7 @@ store::begin_write()
     if (rc != 0) {
         fail("mdb_txn_begin", rc);
     }
-    return txn(*this, t);
+    return txn(*this, t, true);
 }
 
 txn
@@ -135,7 +146,7 @@ store::begin_read()
     if (rc != 0) {
         fail("mdb_txn_begin (read)", rc);
     }
-    return txn(*this, t);
+    return txn(*this, t, false);
 }
 
 bool
@@ -198,6 +209,8 @@ store::stats()
     mdb_env_stat(env_, &st);
     u.map_size = info.me_mapsize;
     u.used_bytes = (info.me_last_pgno + 1) * st.ms_psize;
+    struct stat fs;
+    u.file_bytes = fstat(fd_, &fs) == 0 ? static_cast<size_t>(fs.st_size) : 0;
     txn t = begin_read();
     u.live_bytes = (st.ms_branch_pages + st.ms_leaf_pages
                     + st.ms_overflow_pages) * st.ms_psize;
@@ -212,7 +225,42 @@ store::stats()
     return u;
 }
 
-txn::txn(txn &&other) noexcept : store_(other.store_), txn_(other.txn_)
+void
+store::grow_ahead()
+{
+    if (grow_step_ == 0) {
+        return;
+    }
+    MDB_envinfo info;
+    struct stat st;
+    if (mdb_env_info(env_, &info) != 0 || fstat(fd_, &st) != 0) {
+        return;
+    }
+    /* the last commit's pages; this transaction's new ones come next and
+     * are written by its commit, after these zeros */
+    size_t used = (info.me_last_pgno + 1) * page_size_;
+    size_t size = static_cast<size_t>(st.st_size);
+    if (size >= used + grow_step_ / 2) {
+        return;
+    }
+    size_t target = std::min(used + grow_step_,
+                             info.me_mapsize);
+    static const char zeros[64 * 1024] = {};
+    /* only past the end: every page there is unused, and no other writer
+     * runs while this one holds the lock. A failure (a full disk) leaves
+     * the growth to LMDB, which reports it. */
+    while (size < target) {
+        size_t n = std::min(sizeof zeros, target - size);
+        ssize_t done = pwrite(fd_, zeros, n, static_cast<off_t>(size));
+        if (done <= 0) {
+            return;
+        }
+        size += static_cast<size_t>(done);
+    }
+}
+
+txn::txn(txn &&other) noexcept
+    : store_(other.store_), txn_(other.txn_), write_(other.write_)
 {
     other.txn_ = nullptr;
 }
@@ -304,6 +352,9 @@ txn::scan(table t, std::string_view from,
 void
 txn::commit()
 {
+    if (write_) {
+        store_->grow_ahead();
+    }
     MDB_txn *t = txn_;
     txn_ = nullptr;
     int rc = mdb_txn_commit(t);

@@ -56,6 +56,15 @@ struct store_options {
      * (lmdb.h: "preserves the ACI ... but not D").
      */
     bool meta_sync = true;
+    /*
+     * Zeros kept written past the last page, so that a commit overwrites
+     * blocks the file already has: one that makes the file longer must
+     * also commit the filesystem's journal in its fdatasync (ext4 on this
+     * project's machine: 0.50 against 0.25 ms for 64 KiB). Added under
+     * the write lock, `grow_step` bytes at a time, when less than half of
+     * it is left. 0: the file grows as LMDB writes (LMDB's own way).
+     */
+    size_t grow_step = 2 << 20;
 };
 
 class store;
@@ -82,9 +91,11 @@ public:
 
 private:
     friend class store;
-    txn(store &s, MDB_txn *t) : store_(&s), txn_(t) {}
+    txn(store &s, MDB_txn *t, bool write)
+        : store_(&s), txn_(t), write_(write) {}
     store *store_;
     MDB_txn *txn_;
+    bool write_;
 };
 
 class store {
@@ -112,6 +123,7 @@ public:
     struct usage {
         size_t map_size;
         size_t used_bytes;         /* the file up to its last page */
+        size_t file_bytes;         /* with the room grow_step keeps */
         size_t live_bytes;         /* pages the tables use now */
         size_t entries[table_count];
     };
@@ -124,11 +136,16 @@ public:
 private:
     friend class txn;
     unsigned dbi(table t) const { return dbis_[static_cast<int>(t)]; }
+    /* store_options::grow_step; called by a write transaction's commit */
+    void grow_ahead();
 
     MDB_env *env_ = nullptr;
     MDB_txn *reader_ = nullptr;
     unsigned dbis_[table_count] = {};
     std::string path_;
+    size_t grow_step_ = 0;
+    size_t page_size_ = 0;
+    int fd_ = -1;
 };
 
 /* A message for an LMDB return code, with what was being done. */

@@ -1,12 +1,36 @@
-# seam_oauth_store's parameters: map_size= and sync= in any order, each at
-# most once; anything else stops nginx with a line that names it.
+# seam_oauth_store's parameters: map_size=, sync= and grow= in any order,
+# each at most once; anything else stops nginx with a line that names it.
+# Then the room grow= keeps written past the store's last page, seen in
+# the size of its file. The data blocks run first.
 use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
 $Test::Nginx::Seam::DEFAULT{config} = server_config();
 
+plan tests => count_block_tests() + 8;
 run_tests();
+
+# The size of data.mdb once a code is redeemed, with `grow` on the store
+# line. The owner is created by the CLI, which leaves growth to LMDB.
+sub file_after_a_redemption {
+    my ($grow) = @_;
+    my $n = start_nginx(http_config => http_config(grow => $grow), config => server_config(),
+                        users => ["$OWNER $PASSWORD"]);
+    my $tok = exchange($n, scalar obtain_code($n));
+    my $file = -s $n->store . '/data.mdb';
+    $n->stop;
+    return ($tok->{status}, $file, $n);
+}
+
+my ($status, $file, $n) = file_after_a_redemption('8m');
+is($status, 200, 'grow=8m: a code redeemed');
+cmp_ok($file, '>=', 4 * 1024 * 1024, 'grow=8m: at least half of 8 MiB written past the last page');
+$n->assert_clean_log('grow=8m: error.log');
+($status, $file, $n) = file_after_a_redemption('0');
+is($status, 200, 'grow=0: a code redeemed');
+cmp_ok($file, '<', 1024 * 1024, 'grow=0: the file is only what LMDB wrote');
+$n->assert_clean_log('grow=0: error.log');
 
 __DATA__
 
@@ -95,10 +119,56 @@ seam_oauth_client seam secret=seamsecret redirect=https://*.integrations.getseam
 --- error_log
 invalid or repeated parameter "nosync"
 
-=== TEST 10: three parameters is one too many
+=== TEST 10: four parameters is one too many
 --- http_config
-seam_oauth_store $TEST_NGINX_STORE map_size=64m sync=full sync=nometa;
+seam_oauth_store $TEST_NGINX_STORE map_size=64m sync=full grow=1m sync=nometa;
 seam_oauth_client seam secret=seamsecret redirect=https://*.integrations.getseam.com/ intercom_guide;
 --- must_die
 --- error_log
 invalid number of arguments in "seam_oauth_store" directive
+
+=== TEST 11: grow=0 and the other two, in any order
+--- http_config
+seam_oauth_store $TEST_NGINX_STORE grow=0 sync=nometa map_size=64m;
+seam_oauth_client seam secret=seamsecret redirect=https://*.integrations.getseam.com/ intercom_guide;
+--- request
+GET /authorize?redirect_uri=https%3A%2F%2Fx.integrations.getseam.com%2Fcb
+--- error_code: 200
+--- error_log
+open, sync=nometa, grow=0
+--- no_error_log
+[error]
+
+=== TEST 12: no grow parameter: 2 MiB
+--- http_config
+seam_oauth_store $TEST_NGINX_STORE;
+seam_oauth_client seam secret=seamsecret redirect=https://*.integrations.getseam.com/ intercom_guide;
+--- request
+GET /authorize?redirect_uri=https%3A%2F%2Fx.integrations.getseam.com%2Fcb
+--- error_code: 200
+--- error_log
+open, sync=full, grow=2097152
+
+=== TEST 13: grow that is not a size
+--- http_config
+seam_oauth_store $TEST_NGINX_STORE grow=lots;
+seam_oauth_client seam secret=seamsecret redirect=https://*.integrations.getseam.com/ intercom_guide;
+--- must_die
+--- error_log
+invalid grow "lots" (want a size up to 1g, or 0)
+
+=== TEST 14: grow over 1g
+--- http_config
+seam_oauth_store $TEST_NGINX_STORE grow=2048m;
+seam_oauth_client seam secret=seamsecret redirect=https://*.integrations.getseam.com/ intercom_guide;
+--- must_die
+--- error_log
+invalid grow "2048m" (want a size up to 1g, or 0)
+
+=== TEST 15: grow given twice
+--- http_config
+seam_oauth_store $TEST_NGINX_STORE grow=1m grow=4m;
+seam_oauth_client seam secret=seamsecret redirect=https://*.integrations.getseam.com/ intercom_guide;
+--- must_die
+--- error_log
+invalid or repeated parameter "grow=4m"

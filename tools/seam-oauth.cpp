@@ -228,6 +228,9 @@ main(int argc, char **argv)
     try {
         seam::store_options options;
         options.path = path;
+        /* an operator's few commits: the file's growth is left to LMDB
+         * and to nginx's grow= */
+        options.grow_step = 0;
         seam::store s(options);
 
         std::string command = args[0];
@@ -251,6 +254,7 @@ main(int argc, char **argv)
             std::cout << "store      " << s.path() << "\n"
                       << "map size   " << u.map_size << " bytes\n"
                       << "used       " << u.used_bytes << " bytes\n"
+                      << "file       " << u.file_bytes << " bytes\n"
                       << "live       " << u.live_bytes << " bytes\n"
                       << "owners     " << u.entries[1] << "\n"
                       << "codes      " << u.entries[2] << "\n"

@@ -5,6 +5,8 @@
 #include "store.h"
 #include "suites.h"
 
+#include <sys/stat.h>
+
 #include <string>
 
 using namespace seam;
@@ -212,6 +214,82 @@ START_TEST(meta_sync_option)
 }
 END_TEST
 
+/* grow_step: zeros written past the last page, so that commits overwrite
+ * blocks the file has; never past the map; 0 leaves the file to LMDB.
+ * What was committed reads back, past reopening. */
+START_TEST(room_kept_ahead)
+{
+    const size_t step = 1 << 20;
+    std::string dir = make_temp_dir();
+    auto file_size = [&dir]() {
+        struct stat st;
+        ck_assert_int_eq(stat((dir + "/data.mdb").c_str(), &st), 0);
+        return static_cast<size_t>(st.st_size);
+    };
+    store_options o;
+    o.path = dir;
+    o.map_size = 64 << 20;
+    o.grow_step = step;
+    const std::string value(3000, 'v');
+    {
+        store s(o);
+        for (int i = 0; i < 2000; i++) {
+            size_t used_before = s.stats().used_bytes;
+            txn t = s.begin_write();
+            t.put(table::tokens, "k" + std::to_string(i), value);
+            t.commit();
+            /* checked before the commit: at least half a step ahead of
+             * the last commit, at most one step and that commit past it */
+            ck_assert_msg(file_size() >= used_before + step / 2,
+                          "commit %d: file %zu, used before %zu", i,
+                          file_size(), used_before);
+            ck_assert_msg(file_size() <= s.stats().used_bytes + step,
+                          "commit %d: file %zu, used %zu", i, file_size(),
+                          s.stats().used_bytes);
+        }
+        ck_assert(s.stats().used_bytes > 4 * step);
+        ck_assert_uint_eq(s.stats().file_bytes, file_size());
+    }
+    {
+        store s(o);
+        txn t = s.begin_read();
+        for (int i = 0; i < 2000; i += 111) {
+            ck_assert_std_eq(std::string(t.get(table::tokens, "k"
+                                               + std::to_string(i)).value()),
+                             value);
+        }
+    }
+    remove_dir(dir);
+
+    /* 0: only what LMDB writes */
+    dir = make_temp_dir();
+    o.path = dir;
+    o.grow_step = 0;
+    {
+        store s(o);
+        txn t = s.begin_write();
+        t.put(table::tokens, "k", value);
+        t.commit();
+        ck_assert_uint_eq(file_size(), s.stats().used_bytes);
+    }
+    remove_dir(dir);
+
+    /* never past the map */
+    dir = make_temp_dir();
+    o.path = dir;
+    o.map_size = 256 << 10;
+    o.grow_step = 2 << 20;
+    {
+        store s(o);
+        txn t = s.begin_write();
+        t.put(table::tokens, "k", value);
+        t.commit();
+        ck_assert_uint_eq(file_size(), 256 << 10);
+    }
+    remove_dir(dir);
+}
+END_TEST
+
 Suite *
 store_suite()
 {
@@ -224,6 +302,7 @@ store_suite()
     tcase_add_test(tc, stats_and_reopen);
     tcase_add_test(tc, map_full_throws);
     tcase_add_test(tc, meta_sync_option);
+    tcase_add_test(tc, room_kept_ahead);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -33,7 +33,7 @@ sub http_config {
     my (%o) = @_;
     my $extra = $o{extra} // '';
     return <<"C";
-seam_oauth_store \$TEST_NGINX_STORE@{[ $o{map_size} ? " map_size=$o{map_size}" : '' ]}@{[ $o{sync} ? " sync=$o{sync}" : '' ]};
+seam_oauth_store \$TEST_NGINX_STORE@{[ $o{map_size} ? " map_size=$o{map_size}" : '' ]}@{[ $o{sync} ? " sync=$o{sync}" : '' ]}@{[ defined $o{grow} ? " grow=$o{grow}" : '' ]};
 seam_oauth_client seam secret=seamsecret name=Seam
                   redirect=https://*.integrations.getseam.com/
                   "scope=intercoms:read intercoms:unlock" intercom_guide;
