@@ -76,9 +76,10 @@ $(BUILD)/nginx/objs/Makefile: config
 $(MODULE): $(BUILD)/nginx/objs/Makefile ngx_http_seam_oauth_module.cpp $(CORE_LIB) \
            $(GEN)/seam_oauth_templates.inc $(wildcard src/*.h)
 	# nginx's own Makefile knows neither the core library nor the headers
-	# of src/: compile and link again whenever any of them changed
+	# of src/: drop the .so, and the adapter's object unless only the
+	# library changed (as mk/asan.mk does)
 	rm -f $(BUILD)/nginx/objs/ngx_http_seam_oauth_module.so \
-	      $(BUILD)/nginx/objs/addon/*/ngx_http_seam_oauth_module.o
+	    $(if $(filter-out $(CORE_LIB),$?),$(BUILD)/nginx/objs/addon/*/ngx_http_seam_oauth_module.o)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
 	# a new file, not rewritten in place: a running nginx maps the old one
 	cp $(BUILD)/nginx/objs/ngx_http_seam_oauth_module.so $@.tmp && mv $@.tmp $@
