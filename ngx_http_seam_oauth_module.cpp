@@ -683,6 +683,7 @@ ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_size_value(smcf->map_size, 1024 * 1024 * 1024);
     ngx_conf_init_value(smcf->meta_sync, 1);
+    /* store_options::grow_step's default too */
     ngx_conf_init_size_value(smcf->grow_step, 2 * 1024 * 1024);
     ngx_conf_init_msec_value(smcf->sweep_interval, 60000);
     ngx_conf_init_value(smcf->code_ttl, 60);
@@ -861,13 +862,17 @@ ngx_http_seam_oauth_store_directive(ngx_conf_t *cf, ngx_command_t *cmd,
             s.data = value[i].data + 5;
             s.len = value[i].len - 5;
 
-            ssize_t  size = ngx_parse_size(&s);
+            off_t  size = ngx_parse_offset(&s);
 
-            /* 0 is allowed: the file grows as LMDB writes */
-            if (size == NGX_ERROR || size > 1024 * 1024 * 1024) {
+            /* 0: the file grows as LMDB writes. Above 64m, the commit
+             * after a top-up would flush tens of megabytes while every
+             * worker's writes wait. */
+            if (size == NGX_ERROR
+                || (size != 0 && (size < 64 * 1024 || size > 64 * 1024 * 1024)))
+            {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid grow \"%V\" (want a size "
-                                   "up to 1g, or 0)", &s);
+                                   "invalid grow \"%V\" (want 0, or "
+                                   "64k to 64m)", &s);
                 return static_cast<char *>(NGX_CONF_ERROR);
             }
 

@@ -83,7 +83,7 @@ main(int argc, char **argv)
         out << secret << '\n';
     }
     auto u = s.stats();
-    std::cout << kind << " " << n << " file_bytes " << u.used_bytes
+    std::cout << kind << " " << n << " used_bytes " << u.used_bytes
               << " live_bytes " << u.live_bytes << "\n";
     return 0;
 }

@@ -103,13 +103,16 @@ store::store(const store_options &options) : path_(options.path)
         }
 
         MDB_stat st;
-        if ((rc = mdb_env_stat(env_, &st)) != 0
-            || (rc = mdb_env_get_fd(env_, &fd_)) != 0)
-        {
+        if ((rc = mdb_env_stat(env_, &st)) != 0) {
             fail("mdb_env_stat", rc);
         }
+        if ((rc = mdb_env_get_fd(env_, &fd_)) != 0) {
+            fail("mdb_env_get_fd", rc);
+        }
         page_size_ = st.ms_psize;
-        grow_step_ = options.grow_step;
+        /* whole pages, so that the file ends on one */
+        grow_step_ = (options.grow_step + page_size_ - 1) / page_size_
+                     * page_size_;
     } catch (...) {
         mdb_env_close(env_);
         env_ = nullptr;
@@ -236,8 +239,8 @@ store::grow_ahead()
     if (mdb_env_info(env_, &info) != 0 || fstat(fd_, &st) != 0) {
         return;
     }
-    /* the last commit's pages; this transaction's new ones come next and
-     * are written by its commit, after these zeros */
+    /* the last commit's end: this transaction may have written (spilled)
+     * pages past it already, and those lie below the file's size */
     size_t used = (info.me_last_pgno + 1) * page_size_;
     size_t size = static_cast<size_t>(st.st_size);
     if (size >= used + grow_step_ / 2) {
@@ -245,10 +248,14 @@ store::grow_ahead()
     }
     size_t target = std::min(used + grow_step_,
                              info.me_mapsize);
+    /* Zeros written for real: ftruncate() would leave a hole and
+     * fallocate() unwritten extents, and on ext4 the first write into
+     * either changes the extents, so its fdatasync commits the journal
+     * again. Only at or past the file's size: a page there is unused, or
+     * one that this transaction writes at its commit, after the zeros; no
+     * other writer runs while this one holds the lock. A failure (a full
+     * disk) leaves the growth to LMDB, which reports it. */
     static const char zeros[64 * 1024] = {};
-    /* only past the end: every page there is unused, and no other writer
-     * runs while this one holds the lock. A failure (a full disk) leaves
-     * the growth to LMDB, which reports it. */
     while (size < target) {
         size_t n = std::min(sizeof zeros, target - size);
         ssize_t done = pwrite(fd_, zeros, n, static_cast<off_t>(size));

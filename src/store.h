@@ -61,8 +61,10 @@ struct store_options {
      * blocks the file already has: one that makes the file longer must
      * also commit the filesystem's journal in its fdatasync (ext4 on this
      * project's machine: 0.50 against 0.25 ms for 64 KiB). Added under
-     * the write lock, `grow_step` bytes at a time, when less than half of
-     * it is left. 0: the file grows as LMDB writes (LMDB's own way).
+     * the write lock, up to `grow_step` bytes (whole pages) past the last
+     * commit's end, when less than half of it is left; the commit after
+     * a top-up flushes it. 0: the file grows as LMDB writes (LMDB's own
+     * way). nginx's grow= sets it (its default there is the same).
      */
     size_t grow_step = 2 << 20;
 };

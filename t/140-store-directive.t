@@ -25,7 +25,7 @@ sub file_after_a_redemption {
 
 my ($status, $file, $n) = file_after_a_redemption('8m');
 is($status, 200, 'grow=8m: a code redeemed');
-cmp_ok($file, '>=', 4 * 1024 * 1024, 'grow=8m: at least half of 8 MiB written past the last page');
+cmp_ok($file, '>=', 8 * 1024 * 1024, 'grow=8m: 8 MiB written past the last page');
 $n->assert_clean_log('grow=8m: error.log');
 ($status, $file, $n) = file_after_a_redemption('0');
 is($status, 200, 'grow=0: a code redeemed');
@@ -155,15 +155,15 @@ seam_oauth_store $TEST_NGINX_STORE grow=lots;
 seam_oauth_client seam secret=seamsecret redirect=https://*.integrations.getseam.com/ intercom_guide;
 --- must_die
 --- error_log
-invalid grow "lots" (want a size up to 1g, or 0)
+invalid grow "lots" (want 0, or 64k to 64m)
 
-=== TEST 14: grow over 1g
+=== TEST 14: grow over 64m
 --- http_config
-seam_oauth_store $TEST_NGINX_STORE grow=2048m;
+seam_oauth_store $TEST_NGINX_STORE grow=1g;
 seam_oauth_client seam secret=seamsecret redirect=https://*.integrations.getseam.com/ intercom_guide;
 --- must_die
 --- error_log
-invalid grow "2048m" (want a size up to 1g, or 0)
+invalid grow "1g" (want 0, or 64k to 64m)
 
 === TEST 15: grow given twice
 --- http_config
@@ -172,3 +172,33 @@ seam_oauth_client seam secret=seamsecret redirect=https://*.integrations.getseam
 --- must_die
 --- error_log
 invalid or repeated parameter "grow=4m"
+
+=== TEST 16: grow under 64k, other than 0
+--- http_config
+seam_oauth_store $TEST_NGINX_STORE grow=4k;
+seam_oauth_client seam secret=seamsecret redirect=https://*.integrations.getseam.com/ intercom_guide;
+--- must_die
+--- error_log
+invalid grow "4k" (want 0, or 64k to 64m)
+
+=== TEST 17: the bounds themselves, 64m here
+--- http_config
+seam_oauth_store $TEST_NGINX_STORE grow=64m map_size=256m;
+seam_oauth_client seam secret=seamsecret redirect=https://*.integrations.getseam.com/ intercom_guide;
+--- request
+GET /authorize?redirect_uri=https%3A%2F%2Fx.integrations.getseam.com%2Fcb
+--- error_code: 200
+--- error_log
+open, sync=full, grow=67108864
+--- no_error_log
+[error]
+
+=== TEST 18: and 64k
+--- http_config
+seam_oauth_store $TEST_NGINX_STORE grow=64k;
+seam_oauth_client seam secret=seamsecret redirect=https://*.integrations.getseam.com/ intercom_guide;
+--- request
+GET /authorize?redirect_uri=https%3A%2F%2Fx.integrations.getseam.com%2Fcb
+--- error_code: 200
+--- error_log
+open, sync=full, grow=65536

@@ -5,7 +5,9 @@
 #include "store.h"
 #include "suites.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -233,10 +235,13 @@ START_TEST(room_kept_ahead)
     const std::string value(3000, 'v');
     {
         store s(o);
-        for (int i = 0; i < 2000; i++) {
+        for (int i = 0; i < 200; i++) {
             size_t used_before = s.stats().used_bytes;
             txn t = s.begin_write();
-            t.put(table::tokens, "k" + std::to_string(i), value);
+            for (int j = 0; j < 10; j++) {
+                t.put(table::tokens, "k" + std::to_string(i * 10 + j),
+                      value);
+            }
             t.commit();
             /* checked before the commit: at least half a step ahead of
              * the last commit, at most one step and that commit past it */
@@ -246,6 +251,7 @@ START_TEST(room_kept_ahead)
             ck_assert_msg(file_size() <= s.stats().used_bytes + step,
                           "commit %d: file %zu, used %zu", i, file_size(),
                           s.stats().used_bytes);
+            ck_assert_uint_eq(file_size() % 4096, 0);
         }
         ck_assert(s.stats().used_bytes > 4 * step);
         ck_assert_uint_eq(s.stats().file_bytes, file_size());
@@ -290,6 +296,49 @@ START_TEST(room_kept_ahead)
 }
 END_TEST
 
+/* The zeros go only at or past the file's end: a page already past the
+ * last commit's end (as one a transaction spilled before its commit)
+ * stays as it is. */
+START_TEST(room_written_past_the_end_only)
+{
+    std::string dir = make_temp_dir();
+    store_options o;
+    o.path = dir;
+    o.grow_step = 0;
+    std::string path = dir + "/data.mdb";
+    size_t end;
+    {
+        store s(o);
+        end = s.stats().used_bytes;
+    }
+    /* 64 pages past the end, beyond what one small commit writes */
+    const off_t foreign = static_cast<off_t>(end + 64 * 4096);
+    const std::string page(4096, '\xab');
+    int fd = open(path.c_str(), O_WRONLY);
+    ck_assert(fd >= 0);
+    ck_assert_int_eq(pwrite(fd, page.data(), page.size(), foreign), 4096);
+    close(fd);
+
+    o.grow_step = 1 << 20;
+    {
+        store s(o);
+        txn t = s.begin_write();
+        t.put(table::meta, "k", "v");
+        t.commit();
+        ck_assert(s.stats().used_bytes < end + 64 * 4096);
+        ck_assert_uint_ge(s.stats().file_bytes, end + (1 << 20) / 2);
+    }
+    std::string bytes(4096 * 2, '\0');
+    fd = open(path.c_str(), O_RDONLY);
+    ck_assert(fd >= 0);
+    ck_assert_int_eq(pread(fd, &bytes[0], bytes.size(), foreign), 4096 * 2);
+    close(fd);
+    ck_assert_std_eq(bytes.substr(0, 4096), page);
+    ck_assert_std_eq(bytes.substr(4096), std::string(4096, '\0'));
+    remove_dir(dir);
+}
+END_TEST
+
 Suite *
 store_suite()
 {
@@ -303,6 +352,7 @@ store_suite()
     tcase_add_test(tc, map_full_throws);
     tcase_add_test(tc, meta_sync_option);
     tcase_add_test(tc, room_kept_ahead);
+    tcase_add_test(tc, room_written_past_the_end_only);
     suite_add_tcase(s, tc);
     return s;
 }
