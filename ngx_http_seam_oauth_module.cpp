@@ -683,8 +683,8 @@ ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_size_value(smcf->map_size, 1024 * 1024 * 1024);
     ngx_conf_init_value(smcf->meta_sync, 1);
-    /* store_options::grow_step's default too */
-    ngx_conf_init_size_value(smcf->grow_step, 2 * 1024 * 1024);
+    ngx_conf_init_size_value(smcf->grow_step,
+                             seam::store_options().grow_step);
     ngx_conf_init_msec_value(smcf->sweep_interval, 60000);
     ngx_conf_init_value(smcf->code_ttl, 60);
     ngx_conf_init_value(smcf->token_ttl, 3600);

@@ -211,9 +211,8 @@ store::stats()
     mdb_env_info(env_, &info);
     mdb_env_stat(env_, &st);
     u.map_size = info.me_mapsize;
-    u.used_bytes = (info.me_last_pgno + 1) * st.ms_psize;
-    struct stat fs;
-    u.file_bytes = fstat(fd_, &fs) == 0 ? static_cast<size_t>(fs.st_size) : 0;
+    u.used_bytes = used_bytes(info);
+    u.file_bytes = file_bytes().value_or(0);
     txn t = begin_read();
     u.live_bytes = (st.ms_branch_pages + st.ms_leaf_pages
                     + st.ms_overflow_pages) * st.ms_psize;
@@ -228,6 +227,22 @@ store::stats()
     return u;
 }
 
+size_t
+store::used_bytes(const MDB_envinfo &info) const
+{
+    return (info.me_last_pgno + 1) * page_size_;
+}
+
+std::optional<size_t>
+store::file_bytes() const
+{
+    struct stat st;
+    if (fstat(fd_, &st) != 0) {
+        return std::nullopt;
+    }
+    return static_cast<size_t>(st.st_size);
+}
+
 void
 store::grow_ahead()
 {
@@ -235,14 +250,14 @@ store::grow_ahead()
         return;
     }
     MDB_envinfo info;
-    struct stat st;
-    if (mdb_env_info(env_, &info) != 0 || fstat(fd_, &st) != 0) {
+    std::optional<size_t> file = file_bytes();
+    if (mdb_env_info(env_, &info) != 0 || !file) {
         return;
     }
     /* the last commit's end: this transaction may have written (spilled)
      * pages past it already, and those lie below the file's size */
-    size_t used = (info.me_last_pgno + 1) * page_size_;
-    size_t size = static_cast<size_t>(st.st_size);
+    size_t used = used_bytes(info);
+    size_t size = *file;
     if (size >= used + grow_step_ / 2) {
         return;
     }

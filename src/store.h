@@ -16,6 +16,7 @@
 #include <string_view>
 
 struct MDB_env;
+struct MDB_envinfo;
 struct MDB_txn;
 
 namespace seam {
@@ -64,7 +65,7 @@ struct store_options {
      * the write lock, up to `grow_step` bytes (whole pages) past the last
      * commit's end, when less than half of it is left; the commit after
      * a top-up flushes it. 0: the file grows as LMDB writes (LMDB's own
-     * way). nginx's grow= sets it (its default there is the same).
+     * way). nginx's grow= sets it, with this default.
      */
     size_t grow_step = 2 << 20;
 };
@@ -140,6 +141,10 @@ private:
     unsigned dbi(table t) const { return dbis_[static_cast<int>(t)]; }
     /* store_options::grow_step; called by a write transaction's commit */
     void grow_ahead();
+    /* the end of the last commit's pages */
+    size_t used_bytes(const MDB_envinfo &info) const;
+    /* the data file's size, or nullopt when fstat() fails */
+    std::optional<size_t> file_bytes() const;
 
     MDB_env *env_ = nullptr;
     MDB_txn *reader_ = nullptr;
