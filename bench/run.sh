@@ -207,12 +207,12 @@ done
 # side of the question: the mean time the workers' event loops waited on
 # the run queue per time slice during the probe (/proc/TID/schedstat).
 loop_wait() {
-    local w wait=0 slices=0 f
+    local w wait=0 slices=0 waited n
     for w in $(pgrep -P "$nginx_pid"); do
-        read -r _ f _ < "/proc/$w/task/$w/schedstat" || continue
-        wait=$((wait + f))
-        read -r _ _ f < "/proc/$w/task/$w/schedstat" || continue
-        slices=$((slices + f))
+        # one read: time on the CPU, time waiting for it, time slices
+        read -r _ waited n < "/proc/$w/task/$w/schedstat" || continue
+        wait=$((wait + waited))
+        slices=$((slices + n))
     done
     echo "$wait $slices"
 }
