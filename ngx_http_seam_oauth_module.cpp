@@ -20,6 +20,7 @@ extern "C" {
 #include "bearer.h"
 #include "clients.h"
 #include "crypto.h"
+#include "csrf.h"
 #include "form.h"
 #include "grants.h"
 #include "login_page.h"
@@ -1418,15 +1419,24 @@ ngx_http_seam_oauth_send(ngx_http_request_t *r, const seam::http_answer &a)
 }
 
 
-/* RFC 9700 §4.16 and §4.2.4: no framing, no referrer, no caching. */
+/*
+ * RFC 9700 §4.16: no framing; §4.2.4: no referrer to another site. A
+ * page's policy is "same-origin", not "no-referrer": under "no-referrer"
+ * a browser's form POST carries "Origin: null" (Fetch, "append a request
+ * Origin header"), while "same-origin" gives this origin on the POST back
+ * to the form and nothing at all to any other site. Redirects out send no
+ * referrer.
+ */
 static void
-ngx_http_seam_oauth_page_headers(seam::http_answer &a)
+ngx_http_seam_oauth_page_headers(seam::http_answer &a,
+    const char *referrer_policy = "same-origin")
 {
     a.headers.emplace_back("X-Frame-Options", "DENY");
     a.headers.emplace_back("Content-Security-Policy",
                            "default-src 'none'; style-src 'unsafe-inline'; "
-                           "frame-ancestors 'none'; base-uri 'none'");
-    a.headers.emplace_back("Referrer-Policy", "no-referrer");
+                           "frame-ancestors 'none'; base-uri 'none'; "
+                           "form-action 'self'");
+    a.headers.emplace_back("Referrer-Policy", referrer_policy);
     a.headers.emplace_back("Cache-Control", "no-store");
     a.headers.emplace_back("X-Content-Type-Options", "nosniff");
 }
@@ -1467,7 +1477,7 @@ ngx_http_seam_oauth_redirect(ngx_http_request_t *r,
     if (!cookie.empty()) {
         a.headers.emplace_back("Set-Cookie", cookie);
     }
-    ngx_http_seam_oauth_page_headers(a);
+    ngx_http_seam_oauth_page_headers(a, "no-referrer");
 
     return ngx_http_seam_oauth_send(r, a);
 }
@@ -1980,6 +1990,7 @@ ngx_http_seam_oauth_form_page(ngx_http_request_t *r,
         {"code_challenge_method", req.code_challenge.empty() ? "" : "S256"},
         {"response_type", "code"},
         {"prompt", prompt},
+        {"scopes", seam::describe_scopes(*smcf->oauth, req.scope)},
         {"csrf_token", seam::csrf_token(*ngx_http_seam_oauth_csrf_key, nonce,
                                         ngx_time(), req)},
     });
@@ -2053,9 +2064,7 @@ ngx_http_seam_oauth_consent_page(ngx_http_request_t *r,
                ngx_http_get_module_main_conf(r, ngx_http_seam_oauth_module));
 
     return ngx_http_seam_oauth_form_page(r, *smcf->consent_page, req,
-               {{"email", email},
-                {"scopes", seam::describe_scopes(*smcf->oauth, req.scope)}},
-               session_cookie);
+                                         {{"email", email}}, session_cookie);
 }
 
 
@@ -2217,29 +2226,6 @@ ngx_http_seam_oauth_authorize_handler(ngx_http_request_t *r)
 }
 
 
-/* Whether an Origin header names this server. The scheme is left out: TLS
- * may end in front of nginx, and the CSRF token and SameSite cookie are
- * the main defence; this check refuses other hosts outright. */
-static bool
-ngx_http_seam_oauth_same_origin(ngx_http_request_t *r, std::string_view origin)
-{
-    size_t  sep = origin.find("://");
-
-    if (r->headers_in.host == NULL || sep == std::string_view::npos) {
-        return false;
-    }
-
-    std::string_view  scheme = origin.substr(0, sep);
-
-    if (scheme != "https" && scheme != "http") {
-        return false;
-    }
-
-    return origin.substr(sep + 3)
-           == ngx_http_seam_oauth_view(r->headers_in.host->value);
-}
-
-
 /* The thread-pool half of a sign-in: the password (argon2id), then the
  * session and, without consent to ask for, the code. */
 static void
@@ -2324,7 +2310,6 @@ static void
 ngx_http_seam_oauth_login_body(ngx_http_request_t *r)
 {
     ngx_int_t                         rc;
-    ngx_table_elt_t                  *origin;
     ngx_http_seam_oauth_job          *job;
     ngx_http_seam_oauth_main_conf_t  *smcf;
     std::string                       body;
@@ -2361,11 +2346,22 @@ ngx_http_seam_oauth_login_body(ngx_http_request_t *r)
         req.issuer = ngx_http_seam_oauth_issuer(r);
 
         /* CSRF before any credential is looked at (RFC 6749 §10.12) */
-        origin = ngx_http_seam_oauth_header_in(r, "Origin");
+        seam::form_source  source;
+        ngx_table_elt_t   *h;
 
-        bool  forged = origin != NULL
-                       && !ngx_http_seam_oauth_same_origin(r,
-                              ngx_http_seam_oauth_view(origin->value));
+        if ((h = ngx_http_seam_oauth_header_in(r, "Origin"))) {
+            source.origin = ngx_http_seam_oauth_view(h->value);
+        }
+        if ((h = ngx_http_seam_oauth_header_in(r, "Sec-Fetch-Site"))) {
+            source.fetch_site = ngx_http_seam_oauth_view(h->value);
+        }
+        if (r->headers_in.host) {
+            source.host = ngx_http_seam_oauth_view(r->headers_in.host->value);
+        }
+        source.issuer = ngx_http_seam_oauth_view(smcf->issuer);
+
+        bool  forged = seam::judge_form_source(source)
+                       == seam::source_verdict::cross_site;
 
         if (!forged) {
             forged = check.result != seam::authorization_check::outcome::ok

@@ -7,6 +7,7 @@
  * valid for it and for no other state.
  */
 #include "authorize.h"
+#include "csrf.h"
 #include "form.h"
 #include "fuzz_common.h"
 

@@ -1,5 +1,4 @@
 #include "authorize.h"
-#include "crypto.h"
 #include "grants.h"
 
 #include <algorithm>
@@ -92,20 +91,29 @@ check_authorization(const params &p, const oauth_config &config)
                               "this client must send a PKCE code_challenge");
     }
 
-    std::vector<std::string> scopes;
-    if (!split_scope(p.value("scope"), scopes)) {
-        return redirect_error(c, oauth_error::invalid_scope,
-                              "malformed scope");
-    }
-    for (const std::string &s : scopes) {
-        if (std::find(client->scopes.begin(), client->scopes.end(), s)
-            == client->scopes.end())
-        {
+    /* RFC 6749 §3.3: no scope gets the client's default_scope; a client
+     * with scopes but no default must be asked for one; a client with no
+     * scopes at all grants none */
+    if (std::string_view scope = p.value("scope"); !scope.empty()) {
+        std::vector<std::string> scopes;
+        if (!split_scope(scope, scopes)) {
             return redirect_error(c, oauth_error::invalid_scope,
-                                  "scope not allowed for this client");
+                                  "malformed scope");
         }
+        for (const std::string &s : scopes) {
+            if (!scope_allowed(*client, s)) {
+                return redirect_error(c, oauth_error::invalid_scope,
+                                      "scope not allowed for this client");
+            }
+        }
+        r.scope = std::string(scope);
+    } else if (!client->default_scopes.empty()) {
+        r.scope = join_scope(client->default_scopes);
+    } else if (!client->scopes.empty()) {
+        return redirect_error(c, oauth_error::invalid_scope,
+                              "no scope requested and this client has no "
+                              "default scope");
     }
-    r.scope = std::string(p.value("scope"));
 
     /* OIDC Core §3.1.2.1 prompt values; others are ignored */
     std::vector<std::string> prompts;
@@ -139,7 +147,7 @@ describe_scopes(const oauth_config &config, std::string_view scope)
     std::vector<std::string> scopes;
     split_scope(scope, scopes);
     if (scopes.empty()) {
-        return "Access to your devices and access codes";
+        return "Access to your account";
     }
     std::string out;
     for (const std::string &one : scopes) {
@@ -182,59 +190,6 @@ redirect_with_code(const authorization_request &r, std::string_view code)
         q.emplace_back("iss", r.issuer);
     }
     return append_query(r.redirect_to, q);
-}
-
-/* Each field length-prefixed, so that no two requests share a text. */
-static std::string
-csrf_message(std::string_view nonce, uint64_t issued,
-             const authorization_request &r)
-{
-    std::string m = "seam-oauth csrf v1";
-    for (std::string_view field :
-         {nonce, std::string_view(r.client->id),
-          std::string_view(r.redirect_uri), std::string_view(r.state),
-          std::string_view(r.scope), std::string_view(r.code_challenge)})
-    {
-        m.append(std::to_string(field.size()));
-        m.push_back(':');
-        m.append(field);
-    }
-    m.append(std::to_string(issued));
-    return m;
-}
-
-std::string
-csrf_token(std::string_view key, std::string_view nonce, uint64_t now,
-           const authorization_request &r)
-{
-    return std::to_string(now) + "."
-           + base64url_encode(hmac_sha256(key, csrf_message(nonce, now, r)));
-}
-
-bool
-csrf_valid(std::string_view key, std::string_view nonce,
-           std::string_view token, uint64_t now, uint64_t ttl,
-           const authorization_request &r)
-{
-    size_t dot = token.find('.');
-    if (nonce.empty() || dot == 0 || dot == std::string_view::npos
-        || dot > 19)
-    {
-        return false;
-    }
-    uint64_t issued = 0;
-    for (char c : token.substr(0, dot)) {
-        if (c < '0' || c > '9') {
-            return false;
-        }
-        issued = issued * 10 + static_cast<uint64_t>(c - '0');
-    }
-    if (issued > now + 60 || now - std::min(now, issued) > ttl) {
-        return false;
-    }
-    std::string expected = base64url_encode(
-        hmac_sha256(key, csrf_message(nonce, issued, r)));
-    return constant_time_equal(expected, token.substr(dot + 1));
 }
 
 }  // namespace seam

@@ -2,7 +2,7 @@
  * GET and POST /authorize: which requests get a login page, which get our
  * own error page (never a redirect: RFC 6749 §4.1.2.1, when the client or
  * redirect_uri is not right), and which go back to the client with an
- * error; the CSRF token that binds a login form to its request.
+ * error.
  */
 #pragma once
 
@@ -58,17 +58,5 @@ bool needs_consent(const authorization_request &r);
  * the consent page. */
 std::string describe_scopes(const oauth_config &config,
                             std::string_view scope);
-
-/*
- * CSRF (RFC 6749 §10.12): the login form carries
- * "<issued-at>.<HMAC(key, nonce, issued-at, request)>", where the nonce
- * lives in an HttpOnly SameSite cookie; a POST is accepted only with a
- * matching cookie, for the same authorization request, within `ttl`.
- */
-std::string csrf_token(std::string_view key, std::string_view nonce,
-                       uint64_t now, const authorization_request &r);
-bool csrf_valid(std::string_view key, std::string_view nonce,
-                std::string_view token, uint64_t now, uint64_t ttl,
-                const authorization_request &r);
 
 }  // namespace seam

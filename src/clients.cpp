@@ -1,6 +1,7 @@
 #include "clients.h"
 #include "crypto.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -62,6 +63,19 @@ split_scope(std::string_view scope, std::vector<std::string> &out)
 }
 
 std::string
+join_scope(const std::vector<std::string> &scopes)
+{
+    std::string out;
+    for (const std::string &s : scopes) {
+        if (!out.empty()) {
+            out.push_back(' ');
+        }
+        out.append(s);
+    }
+    return out;
+}
+
+std::string
 configure_client(client_config &c, std::string_view option)
 {
     std::string error;
@@ -89,6 +103,12 @@ configure_client(client_config &c, std::string_view option)
     } else if (starts_with(option, "scope=")) {
         if (!split_scope(option.substr(6), c.scopes)) {
             return "invalid scope list";
+        }
+    } else if (starts_with(option, "default_scope=")) {
+        if (!split_scope(option.substr(14), c.default_scopes)
+            || c.default_scopes.empty())
+        {
+            return "invalid default_scope list";
         }
     } else if (option == "pkce=required") {
         c.require_pkce = true;
@@ -129,7 +149,24 @@ finish_client(const client_config &c)
     if (c.redirects.empty()) {
         return "client \"" + c.id + "\" needs at least one redirect=";
     }
+    for (const std::string &s : c.default_scopes) {
+        if (!scope_allowed(c, s)) {
+            return "client \"" + c.id + "\": default_scope \"" + s
+                   + "\" is not in its scope=";
+        }
+    }
+    if (c.intercom_guide && !c.scopes.empty() && c.default_scopes.empty()) {
+        return "client \"" + c.id + "\" follows the intercom guide, which "
+               "sends no scope: give it a default_scope=";
+    }
     return "";
+}
+
+bool
+scope_allowed(const client_config &c, std::string_view scope)
+{
+    return std::find(c.scopes.begin(), c.scopes.end(), scope)
+           != c.scopes.end();
 }
 
 const client_config *

@@ -29,14 +29,20 @@ struct client_config {
     bool introspect = false;           /* may introspect any token */
     bool consent = true;               /* the owner approves each grant */
     std::vector<std::string> scopes;   /* what it may ask for */
+    /* granted when a request names no scope (RFC 6749 §3.3); a subset of
+     * `scopes` */
+    std::vector<std::string> default_scopes;
 };
 
 /* Applies one `seam_oauth_client` option ("secret=...", "secret_file=...",
- * "redirect=...", "name=...", "scope=...", "pkce=required",
+ * "redirect=...", "name=...", "scope=...", "default_scope=...",
+ * "pkce=required",
  * "refresh=rotate", "consent=off", "introspect", "intercom_guide");
  * returns "" or an error for the operator. */
 std::string configure_client(client_config &c, std::string_view option);
-/* Checks a client once all its options are read. */
+/* Checks a client once all its options are read: default_scope within
+ * scope, and a client that follows Seam's intercom guide (which sends no
+ * scope) with scopes must have a default_scope. */
 std::string finish_client(const client_config &c);
 
 struct oauth_config {
@@ -58,8 +64,13 @@ struct oauth_config {
     const client_config *intercom_guide_client() const;
 };
 
+/* Whether `c` may ask for `scope` (one of its scope=). */
+bool scope_allowed(const client_config &c, std::string_view scope);
+
 /* Scopes split on single spaces; false when a scope-token has a character
  * RFC 6749 §3.3 does not allow or two spaces touch. */
 bool split_scope(std::string_view scope, std::vector<std::string> &out);
+/* The scopes joined with single spaces. */
+std::string join_scope(const std::vector<std::string> &scopes);
 
 }  // namespace seam

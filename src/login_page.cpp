@@ -80,7 +80,7 @@ login_page_fields()
     static const std::vector<std::string> fields{
         "action", "client_name", "client_id", "redirect_uri", "state",
         "scope", "code_challenge", "code_challenge_method", "response_type",
-        "csrf_token", "email", "error", "prompt",
+        "csrf_token", "email", "error", "prompt", "scopes",
     };
     return fields;
 }

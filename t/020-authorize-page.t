@@ -11,13 +11,13 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: Seam's intercom guide: only redirect_uri; a self-contained login page
+=== TEST 1: Seam's intercom guide: only redirect_uri; a self-contained login page, no referrer to other sites (row 8: same-origin, so the form's POST carries its true Origin)
 --- request
 GET /authorize?redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Fcb%3Fsession%3D1
 --- error_code: 200
 --- response_headers
 X-Frame-Options: DENY
-Referrer-Policy: no-referrer
+Referrer-Policy: same-origin
 Cache-Control: no-store
 Content-Type: text/html; charset=utf-8
 !Location
@@ -50,14 +50,14 @@ qr{"><script>}
 !Location
 --- response_body_like: too long
 
-=== TEST 4: row 13: unknown client_id; rows 8, 21: the error page is not framable and sends no referrer
+=== TEST 4: row 13: unknown client_id; rows 8, 21: the error page is not framable and sends no referrer to other sites
 --- request
 GET /authorize?client_id=mallory&response_type=code&redirect_uri=https%3A%2F%2Fintegrations.getseam.com%2Fcb
 --- error_code: 400
 --- response_headers
 !Location
 X-Frame-Options: DENY
-Referrer-Policy: no-referrer
+Referrer-Policy: same-origin
 Cache-Control: no-store
 --- response_headers_like
 Content-Security-Policy: frame-ancestors 'none'

@@ -5,7 +5,7 @@ use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
-plan tests => 48;
+plan tests => 53;
 
 my $n = start_nginx(http_config => http_config(), config => server_config(),
                     workers => 2, users => ["$OWNER $PASSWORD", "other\@example.com another-password"]);
@@ -66,9 +66,25 @@ is($forged->{status}, 403, 'row 19: cross-site Origin: 403');
 ok(!defined $forged->{header}->('location'), 'row 19: no redirect');
 is($forged->{header}->('x-frame-options'), 'DENY', 'row 21: the 403 page is not framable');
 like($forged->{header}->('content-security-policy'), qr/frame-ancestors 'none'/, 'row 21: and has CSP frame-ancestors');
-is($forged->{header}->('referrer-policy'), 'no-referrer', 'row 8: the 403 page sends no referrer');
-is($post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'null' ])->{status}, 403,
-   'row 19: Origin null: 403');
+is($forged->{header}->('referrer-policy'), 'same-origin', 'row 8: the 403 page sends no referrer to other sites');
+# Sec-Fetch-Site, which browsers compute themselves, outranks Origin
+is($post->(cookie => $cookie, csrf => $csrf,
+           headers => [ Origin => 'http://localhost', 'Sec-Fetch-Site' => 'cross-site' ])->{status}, 403,
+   'row 19: Sec-Fetch-Site: cross-site with a good token: 403');
+is($post->(cookie => $cookie, csrf => $csrf,
+           headers => [ Origin => 'null', 'Sec-Fetch-Site' => 'same-site' ])->{status}, 403,
+   'row 19: Sec-Fetch-Site: same-site (a sibling subdomain): 403');
+# Origin: null (a no-referrer policy, a sandboxed frame) says nothing: the
+# token decides, as it does when no Origin is sent (curl, OAuth libraries)
+is($post->(cookie => $cookie, headers => [ Origin => 'null' ])->{status}, 403,
+   'row 19: Origin null without a token: 403');
+is($post->(cookie => $cookie, csrf => $csrf =~ s/.$/$& eq 'A' ? 'B' : 'A'/er,
+           headers => [ Origin => 'null' ])->{status}, 403,
+   'row 19: Origin null with an altered token: 403');
+like($post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'null' ])->{body}, qr/name="decision"/,
+   'Origin null with a good token: signed in (the consent page)');
+like($post->(cookie => $cookie, csrf => $csrf)->{body}, qr/name="decision"/,
+   'no Origin with a good token: signed in');
 is($post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'http://localhost.evil.example' ])->{status}, 403,
    'row 19: Origin on a longer host: 403');
 # the token is bound to the request it was issued for
@@ -78,8 +94,10 @@ my $other = http($n, 'POST', '/authorize',
                         state => 'st-1', response_type => 'code', csrf_token => $csrf,
                         email => $OWNER, password => $PASSWORD));
 is($other->{status}, 403, 'row 19: a token for another redirect_uri: 403');
+# what Chromium sends on the form's POST under the page's same-origin policy
 my $ok = $post->(cookie => $cookie, csrf => $csrf,
-                 headers => [ Origin => 'http://localhost' ]);
+                 headers => [ Origin => 'http://localhost', 'Sec-Fetch-Site' => 'same-origin',
+                              'Sec-Fetch-Mode' => 'navigate', Referer => 'http://localhost/authorize?x=1' ]);
 like($ok->{body}, qr/name="decision"/, 'same-origin Origin and a good token: signed in (the consent page)');
 like($post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'https://localhost' ])->{body}, qr/name="decision"/,
    'same host over https (TLS ended in front of nginx): signed in');

@@ -6,12 +6,14 @@ use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
-plan tests => 27;
+plan tests => 32;
 
 my $http = <<'C';
 seam_oauth_store $TEST_NGINX_STORE;
 seam_oauth_client seam secret=seamsecret redirect=https://*.integrations.getseam.com/ consent=off
-    "scope=intercoms:read intercoms:unlock access_codes:read access_codes:write" intercom_guide;
+    "scope=intercoms:read intercoms:unlock access_codes:read access_codes:write"
+    "default_scope=intercoms:read intercoms:unlock access_codes:read access_codes:write"
+    intercom_guide;
 include $TEST_NGINX_REPO/conf/seam-intercom-scopes.conf;
 upstream device_api { server unix:$TEST_NGINX_SERVROOT/api.sock; }
 server {
@@ -43,6 +45,17 @@ sub call {
     return http($n, $method, $path, headers => [ $token ? (Authorization => "Bearer $token") : () ]);
 }
 my $realm = 'Bearer realm="seam-oauth"';
+
+# Seam's intercom guide names no scope: the client's default_scope is
+# granted, and every route of its API answers (RFC 6749 §3.3)
+my $seam = exchange($n, scalar obtain_code($n, params => [ redirect_uri => $SEAM_REDIRECT ]));
+is($seam->{json}{scope}, 'intercoms:read intercoms:unlock access_codes:read access_codes:write',
+   'no scope asked: the token response carries the default scope');
+for my $route ([GET => '/intercoms'], [POST => '/intercoms/ic_1/unlock'], [GET => '/access_codes'],
+               [DELETE => '/access_codes/ac_1']) {
+    is(call(@$route, $seam->{json}{access_token})->{status}, 200,
+       "no scope asked: $route->[0] $route->[1] answers 200");
+}
 
 my $read = token_for('intercoms:read');
 my $all = token_for('intercoms:read intercoms:unlock access_codes:read access_codes:write');

@@ -10,7 +10,8 @@ plan tests => 28;
 
 my $n = start_nginx(http_config => http_config(extra => <<'C'),
 seam_oauth_client c4 secret=c4secret redirect=https://client4.example/cb?foo=bar
-                  "scope=intercoms:read intercoms:unlock" consent=off;
+                  "scope=intercoms:read intercoms:unlock"
+                  "default_scope=intercoms:read" consent=off;
 C
     config => server_config(), workers => 2, users => ["$OWNER $PASSWORD"]);
 

@@ -38,6 +38,7 @@ START_TEST(options)
         "");
     ck_assert(!c.redirects.empty());
     ck_assert(c.redirects.match("https://x.integrations.getseam.com/cb"));
+    ck_assert_std_eq(configure_client(c, "default_scope=devices"), "");
     ck_assert_std_eq(finish_client(c), "");
 }
 END_TEST
@@ -166,6 +167,43 @@ START_TEST(finish_errors)
 }
 END_TEST
 
+/* default_scope= (RFC 6749 §3.3): a subset of scope=, in either order of
+ * options; required for an intercom-guide client that has scopes, as
+ * Seam's intercom guide sends none. */
+START_TEST(default_scope_option)
+{
+    client_config c;
+    c.id = "seam";
+    ck_assert_std_eq(configure_client(c, "secret=s"), "");
+    ck_assert_std_eq(configure_client(c, "redirect=https://a.example/cb"), "");
+    ck_assert_std_eq(configure_client(c, "default_scope=b a"), "");
+    ck_assert_std_eq(configure_client(c, "scope=a b c"), "");
+    ck_assert_uint_eq(c.default_scopes.size(), 2);
+    ck_assert_std_eq(join_scope(c.default_scopes), "b a");
+    ck_assert_std_eq(finish_client(c), "");
+    ck_assert(scope_allowed(c, "c"));
+    ck_assert(!scope_allowed(c, "d"));
+    ck_assert(!scope_allowed(c, ""));
+
+    ck_assert_std_eq(configure_client(c, "default_scope=a d"), "");
+    ck_assert_contains(finish_client(c), "default_scope \"d\" is not in");
+    ck_assert(!configure_client(c, "default_scope=").empty());
+    ck_assert(!configure_client(c, "default_scope=a  b").empty());
+
+    /* the intercom guide sends no scope: scopes need a default */
+    client_config g;
+    g.id = "seam";
+    ck_assert_std_eq(configure_client(g, "secret=s"), "");
+    ck_assert_std_eq(configure_client(g, "redirect=https://a.example/cb"), "");
+    ck_assert_std_eq(configure_client(g, "intercom_guide"), "");
+    ck_assert_std_eq(finish_client(g), "");
+    ck_assert_std_eq(configure_client(g, "scope=a b"), "");
+    ck_assert_contains(finish_client(g), "give it a default_scope=");
+    ck_assert_std_eq(configure_client(g, "default_scope=a"), "");
+    ck_assert_std_eq(finish_client(g), "");
+}
+END_TEST
+
 START_TEST(lookups)
 {
     oauth_config config;
@@ -217,6 +255,7 @@ clients_suite()
     tcase_add_test(tc, option_errors);
     tcase_add_test(tc, secret_file);
     tcase_add_test(tc, finish_errors);
+    tcase_add_test(tc, default_scope_option);
     tcase_add_test(tc, lookups);
     tcase_add_test(tc, scopes);
     suite_add_tcase(s, tc);

@@ -15,6 +15,7 @@ main()
     SRunner *sr = srunner_create(form_suite());
     srunner_add_suite(sr, redirect_policy_suite());
     srunner_add_suite(sr, authorize_suite());
+    srunner_add_suite(sr, csrf_suite());
     srunner_add_suite(sr, clients_suite());
     srunner_add_suite(sr, records_suite());
     srunner_add_suite(sr, store_suite());

@@ -10,6 +10,7 @@
 Suite *form_suite();
 Suite *redirect_policy_suite();
 Suite *authorize_suite();
+Suite *csrf_suite();
 Suite *clients_suite();
 Suite *records_suite();
 Suite *store_suite();

@@ -36,13 +36,15 @@ sub http_config {
 seam_oauth_store \$TEST_NGINX_STORE@{[ $o{map_size} ? " map_size=$o{map_size}" : '' ]}@{[ $o{sync} ? " sync=$o{sync}" : '' ]}@{[ defined $o{grow} ? " grow=$o{grow}" : '' ]};
 seam_oauth_client seam secret=seamsecret name=Seam
                   redirect=https://*.integrations.getseam.com/
-                  "scope=intercoms:read intercoms:unlock" intercom_guide;
+                  "scope=intercoms:read intercoms:unlock"
+                  "default_scope=intercoms:read" intercom_guide;
 seam_oauth_client c1 secret=c1secret redirect=https://integrations.getseam.com/cb
                   redirect=http://127.0.0.1/cb;
 seam_oauth_client c2 secret=c2secret redirect=https://client2.example/cb
                   pkce=required;
 seam_oauth_client c3 secret=c3secret redirect=https://client3.example/cb
-                  "scope=intercoms:read intercoms:unlock" refresh=rotate consent=off;
+                  "scope=intercoms:read intercoms:unlock"
+                  "default_scope=intercoms:read" refresh=rotate consent=off;
 seam_oauth_client rs secret=rssecret redirect=https://rs.example/cb introspect;
 seam_oauth_scope_description intercoms:read "See your intercoms";
 seam_oauth_scope_description intercoms:unlock "Open doors with your intercoms";
