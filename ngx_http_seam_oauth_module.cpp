@@ -1425,7 +1425,8 @@ ngx_http_seam_oauth_send(ngx_http_request_t *r, const seam::http_answer &a)
  * a browser's form POST carries "Origin: null" (Fetch, "append a request
  * Origin header"), while "same-origin" gives this origin on the POST back
  * to the form and nothing at all to any other site. Redirects out send no
- * referrer.
+ * referrer. No form-action: Chromium applies it to the redirect that
+ * follows the POST, which goes to the client's redirect_uri.
  */
 static void
 ngx_http_seam_oauth_page_headers(seam::http_answer &a,
@@ -1434,8 +1435,7 @@ ngx_http_seam_oauth_page_headers(seam::http_answer &a,
     a.headers.emplace_back("X-Frame-Options", "DENY");
     a.headers.emplace_back("Content-Security-Policy",
                            "default-src 'none'; style-src 'unsafe-inline'; "
-                           "frame-ancestors 'none'; base-uri 'none'; "
-                           "form-action 'self'");
+                           "frame-ancestors 'none'; base-uri 'none'");
     a.headers.emplace_back("Referrer-Policy", referrer_policy);
     a.headers.emplace_back("Cache-Control", "no-store");
     a.headers.emplace_back("X-Content-Type-Options", "nosniff");

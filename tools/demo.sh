@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # make run / make stop: the demo on 127.0.0.1 from conf/, runtime files in
-# run/ (git-ignored).
+# run/ (git-ignored), or in $SEAM_OAUTH_DEMO_DIR (the README flow test's).
 #   demo.sh start PORT EMAIL PASSWORD
 #   demo.sh stop
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-run=$top/run
+run=${SEAM_OAUTH_DEMO_DIR:-$top/run}
 nginx=${NGINX_BIN:-/usr/sbin/nginx}
 cli=$top/build/seam-oauth
 
