@@ -7,7 +7,10 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 run=${SEAM_OAUTH_DEMO_DIR:-$top/run}
 nginx=${NGINX_BIN:-/usr/sbin/nginx}
-cli=$top/build/seam-oauth
+# the test harness's names, so that the README flow test can run the
+# sanitizer builds too
+module=${SEAM_OAUTH_MODULE:-$top/build/ngx_http_seam_oauth_module.so}
+cli=${SEAM_OAUTH_CLI:-$top/build/seam-oauth}
 
 stop() {
     if [ -f "$run/nginx.pid" ]; then
@@ -33,7 +36,7 @@ start)
     chmod 600 "$run/seam.secret"
     user_line=
     [ "$(id -u)" = 0 ] && user_line="user root;"
-    sed -e "s|@MODULE@|$top/build/ngx_http_seam_oauth_module.so|" \
+    sed -e "s|@MODULE@|$module|" \
         -e "s|@RUN@|$run|g" -e "s|@CONF@|$top/conf|g" \
         -e "s|@PORT@|$port|g" -e "s|@API_PORT@|$((port + 1))|g" \
         -e "s|@USER@|$user_line|" \
@@ -45,7 +48,7 @@ start)
     redirect='https://demo.integrations.getseam.com/oauth/callback?session=demo'
     cat <<MSG
 
-The OAuth server is running on 127.0.0.1:$port (logs in run/).
+The OAuth server is running on 127.0.0.1:$port (logs in ${run#$top/}/).
 
   Sign in here:  http://127.0.0.1:$port/authorize?redirect_uri=$(printf %s "$redirect" | sed 's/:/%3A/g; s|/|%2F|g; s/?/%3F/g; s/=/%3D/g')&state=demo-state
   Owner:         $email
