@@ -40,7 +40,8 @@ config()
                      "redirect=https://integrations.getseam.com/cb",
                      "redirect=http://127.0.0.1/cb",
                      "redirect=https://*.integrations.getseam.com/",
-                     "scope=devices access_codes", "intercom_guide"}));
+                     "scope=devices access_codes", "default_scope=devices",
+                     "intercom_guide"}));
         config.clients.push_back(make_client(
             "pkce", {"secret=x", "redirect=https://integrations.getseam.com/cb",
                      "redirect=https://*.integrations.getseam.com/oauth",
