@@ -286,8 +286,16 @@ class Browser:
             gone = EC.staleness_of(element)
 
             def next_page_or_blocked(driver):
-                if gone(driver):
-                    return "next page"
+                try:
+                    if gone(driver):
+                        return "next page"
+                except WebDriverException as e:
+                    # While the old document is torn down, asking about
+                    # its element can fail with "Node with given id does
+                    # not belong to the document": it is gone all the same.
+                    if "does not belong to the document" in str(e):
+                        return "next page"
+                    raise
                 self.poll_console()
                 if any(FORM_BLOCKED in e["message"] for e in self.console[before:]):
                     return "blocked"
