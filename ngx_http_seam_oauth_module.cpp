@@ -18,13 +18,17 @@ extern "C" {
 
 #include "authorize.h"
 #include "bearer.h"
-#include "clients.h"
+#include "codes.h"
+#include "config.h"
 #include "crypto.h"
 #include "csrf.h"
 #include "form.h"
-#include "grants.h"
-#include "login_page.h"
-#include "metadata.h"
+#include "page_template.h"
+#include "revocation.h"
+#include "server_metadata.h"
+#include "sessions.h"
+#include "sweep.h"
+#include "tokens.h"
 #include "password.h"
 #include "secrets.h"
 #include "store.h"
@@ -1168,13 +1172,9 @@ ngx_http_seam_oauth_sweep_done(ngx_event_t *ev)
     seam::sweep_counts  *counts = static_cast<seam::sweep_counts *>(
                                       ngx_http_seam_oauth_sweep_task->ctx);
 
-    if (counts->codes || counts->tokens || counts->grants
-        || counts->sessions)
-    {
-        ngx_log_error(NGX_LOG_INFO, ev->log, 0,
-                      "seam_oauth: swept %uz codes, %uz tokens, %uz grants, "
-                      "%uz sessions", counts->codes, counts->tokens,
-                      counts->grants, counts->sessions);
+    if (seam::any(*counts)) {
+        ngx_log_error(NGX_LOG_INFO, ev->log, 0, "seam_oauth: swept %s",
+                      seam::describe(*counts).c_str());
     }
 
     smcf = static_cast<ngx_http_seam_oauth_main_conf_t *>(

@@ -7,7 +7,7 @@
  *
  *   seam-bench-redeem STORE FILE BATCH [SECONDS]
  */
-#include "grants.h"
+#include "codes.h"
 #include "store.h"
 
 #include <chrono>

@@ -5,6 +5,7 @@
  * grammar "Bearer" SP b64token (one space, scheme case-insensitive).
  */
 #include "bearer.h"
+#include "scope.h"
 #include "fuzz_common.h"
 
 using namespace seam;
@@ -101,8 +102,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                "nullopt");
 
     /* scope lists: a list holds itself and the empty list */
-    FUZZ_CHECK(has_scopes(in, in), in);
-    FUZZ_CHECK(has_scopes(in, ""), in);
+    FUZZ_CHECK(scope_within(in, in), in);
+    FUZZ_CHECK(scope_within("", in), in);
     std::string challenge = bearer_challenge("seam-oauth",
                                              oauth_error::invalid_token);
     FUZZ_CHECK(fuzz::starts_with(challenge, "Bearer realm=\"seam-oauth\""),

@@ -24,7 +24,7 @@ FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 
 # the biggest translation units first, so that a parallel build ends early
-fuzz_big_srcs  := src/token_endpoint.cpp src/metadata.cpp
+fuzz_big_srcs  := src/token_endpoint.cpp src/server_metadata.cpp
 FUZZ_CORE_SRCS := $(filter $(fuzz_big_srcs),$(wildcard src/*.cpp)) \
                   $(filter-out $(fuzz_big_srcs),$(wildcard src/*.cpp))
 FUZZ_CORE_OBJS := $(patsubst src/%.cpp,$(FUZZ_DIR)/obj/%.o,$(FUZZ_CORE_SRCS))

@@ -1,5 +1,9 @@
 #include "authorize.h"
-#include "grants.h"
+#include "codes.h"
+#include "revocation.h"
+#include "sessions.h"
+#include "sweep.h"
+#include "tokens.h"
 
 #include <algorithm>
 

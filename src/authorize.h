@@ -6,7 +6,7 @@
  */
 #pragma once
 
-#include "clients.h"
+#include "config.h"
 #include "form.h"
 #include "oauth_error.h"
 

@@ -1,5 +1,7 @@
 #include "bearer.h"
-#include "grants.h"
+#include "ascii.h"
+#include "scope.h"
+#include "tokens.h"
 
 #include <array>
 
@@ -34,15 +36,8 @@ parse_bearer(std::optional<std::string_view> header,
     std::string_view h = *header;
     size_t sp = h.find(' ');
     std::string_view scheme = h.substr(0, sp);
-    static const std::string_view bearer = "bearer";
-    bool is_bearer = scheme.size() == bearer.size();
-    for (size_t i = 0; is_bearer && i < bearer.size(); i++) {
-        char c = scheme[i];
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-        is_bearer = c == bearer[i];
-    }
+    bool is_bearer = scheme.size() == 6
+                     && ascii_starts_with_ci(scheme, "bearer");
     if (!is_bearer) {
         return scheme.empty() ? bearer_header::malformed
                               : bearer_header::other_scheme;
@@ -92,42 +87,6 @@ bearer_challenge(std::string_view realm, oauth_error error,
     return c;
 }
 
-/* Whether `list` (space-separated) holds `one`. */
-static bool
-contains(std::string_view list, std::string_view one)
-{
-    size_t pos = 0;
-    while (pos <= list.size()) {
-        size_t sp = list.find(' ', pos);
-        if (list.substr(pos, sp - pos) == one) {
-            return true;
-        }
-        if (sp == std::string_view::npos) {
-            return false;
-        }
-        pos = sp + 1;
-    }
-    return false;
-}
-
-bool
-has_scopes(std::string_view granted, std::string_view required)
-{
-    size_t pos = 0;
-    while (pos < required.size()) {
-        size_t sp = required.find(' ', pos);
-        std::string_view one = required.substr(pos, sp - pos);
-        if (!one.empty() && !contains(granted, one)) {
-            return false;
-        }
-        if (sp == std::string_view::npos) {
-            break;
-        }
-        pos = sp + 1;
-    }
-    return true;
-}
-
 bearer_result
 check_bearer(store &s, std::optional<std::string_view> header,
              std::string_view realm, uint64_t now,
@@ -164,7 +123,7 @@ check_bearer(store &s, std::optional<std::string_view> header,
         break;
     case bearer_header::token:
         if (find_access_token(s, token, now, r.token)) {
-            if (has_scopes(r.token.scope, required_scope)) {
+            if (scope_within(required_scope, r.token.scope)) {
                 return;
             }
             /* RFC 6750 §3.1: 403, naming the scope that is needed */

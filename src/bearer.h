@@ -51,7 +51,4 @@ void check_bearer(store &s, std::optional<std::string_view> header,
 std::string bearer_challenge(std::string_view realm, oauth_error error,
                              std::string_view scope = {});
 
-/* Whether the space-separated `granted` holds every scope in `required`. */
-bool has_scopes(std::string_view granted, std::string_view required);
-
 }  // namespace seam

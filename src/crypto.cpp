@@ -236,4 +236,29 @@ hex_encode(std::string_view data)
     return out;
 }
 
+std::optional<std::string>
+hex_decode(std::string_view hex)
+{
+    if (hex.size() % 2 != 0) {
+        return std::nullopt;
+    }
+    std::string out;
+    for (size_t i = 0; i < hex.size(); i += 2) {
+        unsigned v = 0;
+        for (size_t j = i; j < i + 2; j++) {
+            char c = hex[j];
+            v <<= 4;
+            if (c >= '0' && c <= '9') {
+                v |= static_cast<unsigned>(c - '0');
+            } else if (c >= 'a' && c <= 'f') {
+                v |= static_cast<unsigned>(c - 'a' + 10);
+            } else {
+                return std::nullopt;
+            }
+        }
+        out.push_back(static_cast<char>(v));
+    }
+    return out;
+}
+
 }  // namespace seam

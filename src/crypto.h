@@ -35,6 +35,8 @@ int base64url_value(unsigned char c);
 std::optional<std::string> base64_decode(std::string_view text);
 std::string base64_encode(std::string_view data);
 
+/* Lower-case hex, and back (lower case only; nullopt for anything else). */
 std::string hex_encode(std::string_view data);
+std::optional<std::string> hex_decode(std::string_view hex);
 
 }  // namespace seam

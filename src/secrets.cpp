@@ -94,4 +94,18 @@ key_of(std::string_view secret)
     return k;
 }
 
+std::optional<std::string>
+store_secret(store &s, table t, std::string_view record)
+{
+    std::string secret = new_secret();
+    try {
+        txn w = s.begin_write();
+        w.put(t, key_of(secret).view(), record);
+        w.commit();
+    } catch (const store_full &) {
+        return std::nullopt;
+    }
+    return secret;
+}
+
 }  // namespace seam

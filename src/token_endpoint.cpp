@@ -1,4 +1,6 @@
 #include "token_endpoint.h"
+#include "ascii.h"
+#include "revocation.h"
 #include "crypto.h"
 
 #include <nlohmann/json.hpp>
@@ -88,26 +90,7 @@ media_type(std::string_view content_type)
     while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) {
         t.pop_back();
     }
-    for (char &c : t) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return t;
-}
-
-static bool
-starts_with_ci(std::string_view s, std::string_view prefix)
-{
-    if (s.size() < prefix.size()) {
-        return false;
-    }
-    for (size_t i = 0; i < prefix.size(); i++) {
-        char a = s[i], b = prefix[i];
-        if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
-        if (a != b) return false;
-    }
-    return true;
+    return ascii_lower(t);
 }
 
 authenticated
@@ -158,7 +141,7 @@ authenticate_client(const token_request &req, const oauth_config &config,
                         "more than one client authentication method");
         }
         std::string_view h = *req.authorization;
-        if (!starts_with_ci(h, "basic ")) {
+        if (!ascii_starts_with_ci(h, "basic ")) {
             return fail(oauth_error::invalid_client,
                         "client authentication must use Basic");
         }

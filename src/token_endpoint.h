@@ -6,9 +6,11 @@
  */
 #pragma once
 
-#include "clients.h"
+#include "config.h"
 #include "form.h"
-#include "grants.h"
+#include "codes.h"
+#include "http_answer.h"
+#include "tokens.h"
 #include "oauth_error.h"
 
 #include <optional>
@@ -18,13 +20,6 @@
 #include <vector>
 
 namespace seam {
-
-struct http_answer {
-    int status = 200;
-    std::string content_type = "application/json";
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;
-};
 
 struct token_request {
     std::string_view method;

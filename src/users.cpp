@@ -1,19 +1,18 @@
 #include "users.h"
+#include "ascii.h"
 #include "crypto.h"
-#include "grants.h"
+#include "codes.h"
+#include "revocation.h"
+#include "sessions.h"
+#include "sweep.h"
+#include "tokens.h"
 
 namespace seam {
 
 std::string
 normalize_email(std::string_view email)
 {
-    std::string out(email);
-    for (char &c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
+    return ascii_lower(email);
 }
 
 bool

@@ -4,9 +4,10 @@
  * (LMDB serializes writers across processes).
  */
 #include "crypto.h"
-#include "grants.h"
 #include "password.h"
+#include "revocation.h"
 #include "store.h"
+#include "sweep.h"
 #include "users.h"
 
 #include <termios.h>
@@ -244,9 +245,7 @@ main(int argc, char **argv)
         if (command == "sweep" && args.empty()) {
             auto c = seam::sweep_expired(s,
                          static_cast<uint64_t>(time(nullptr)));
-            std::cout << "swept " << c.codes << " code(s), " << c.tokens
-                      << " token(s), " << c.grants << " grant(s), "
-                      << c.sessions << " session(s)\n";
+            std::cout << "swept " << seam::describe(c) << "\n";
             return 0;
         }
         if (command == "stats" && args.empty()) {

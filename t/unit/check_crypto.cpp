@@ -3,7 +3,11 @@
  * comparison, CSPRNG bytes, and the PKCE S256 transform (RFC 7636).
  */
 #include "crypto.h"
-#include "grants.h"
+#include "codes.h"
+#include "revocation.h"
+#include "sessions.h"
+#include "sweep.h"
+#include "tokens.h"
 #include "helpers.h"
 #include "suites.h"
 

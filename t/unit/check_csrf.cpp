@@ -6,7 +6,11 @@
  */
 #include "csrf.h"
 #include "crypto.h"
-#include "grants.h"
+#include "codes.h"
+#include "revocation.h"
+#include "sessions.h"
+#include "sweep.h"
+#include "tokens.h"
 #include "helpers.h"
 #include "suites.h"
 

@@ -3,7 +3,11 @@
  * sort by it; any other string keyed by its SHA-256 alone.
  */
 #include "crypto.h"
-#include "grants.h"
+#include "codes.h"
+#include "revocation.h"
+#include "sessions.h"
+#include "sweep.h"
+#include "tokens.h"
 #include "helpers.h"
 #include "records.h"
 #include "secrets.h"

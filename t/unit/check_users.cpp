@@ -2,7 +2,11 @@
  * users.h: owner accounts keyed by lower-cased e-mail, and the revocation
  * of every grant when an owner is removed.
  */
-#include "grants.h"
+#include "codes.h"
+#include "revocation.h"
+#include "sessions.h"
+#include "sweep.h"
+#include "tokens.h"
 #include "helpers.h"
 #include "suites.h"
 #include "users.h"

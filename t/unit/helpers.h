@@ -4,7 +4,11 @@
  */
 #pragma once
 
-#include "grants.h"
+#include "codes.h"
+#include "revocation.h"
+#include "sessions.h"
+#include "sweep.h"
+#include "tokens.h"
 #include "store.h"
 
 #include <check.h>

@@ -16,18 +16,22 @@ main()
     srunner_add_suite(sr, redirect_policy_suite());
     srunner_add_suite(sr, authorize_suite());
     srunner_add_suite(sr, csrf_suite());
-    srunner_add_suite(sr, clients_suite());
+    srunner_add_suite(sr, config_suite());
     srunner_add_suite(sr, records_suite());
     srunner_add_suite(sr, store_suite());
-    srunner_add_suite(sr, grants_suite());
+    srunner_add_suite(sr, codes_suite());
+    srunner_add_suite(sr, tokens_suite());
+    srunner_add_suite(sr, revocation_suite());
+    srunner_add_suite(sr, sessions_suite());
+    srunner_add_suite(sr, sweep_suite());
     srunner_add_suite(sr, users_suite());
     srunner_add_suite(sr, bearer_suite());
     srunner_add_suite(sr, token_endpoint_suite());
     srunner_add_suite(sr, oauth_error_suite());
     srunner_add_suite(sr, crypto_suite());
-    srunner_add_suite(sr, login_page_suite());
+    srunner_add_suite(sr, page_template_suite());
     srunner_add_suite(sr, password_suite());
-    srunner_add_suite(sr, metadata_suite());
+    srunner_add_suite(sr, server_metadata_suite());
     srunner_add_suite(sr, secrets_suite());
 
     srunner_run_all(sr, CK_NORMAL);

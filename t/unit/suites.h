@@ -1,5 +1,6 @@
 /*
- * One Check suite per core source file; main.cpp runs them all.
+ * One Check suite per core source file (check_<file>.cpp); main.cpp runs
+ * them all.
  */
 #pragma once
 
@@ -11,16 +12,20 @@ Suite *form_suite();
 Suite *redirect_policy_suite();
 Suite *authorize_suite();
 Suite *csrf_suite();
-Suite *clients_suite();
+Suite *config_suite();
 Suite *records_suite();
 Suite *store_suite();
-Suite *grants_suite();
+Suite *codes_suite();
+Suite *tokens_suite();
+Suite *revocation_suite();
+Suite *sessions_suite();
+Suite *sweep_suite();
 Suite *users_suite();
 Suite *bearer_suite();
 Suite *token_endpoint_suite();
 Suite *oauth_error_suite();
 Suite *crypto_suite();
-Suite *login_page_suite();
+Suite *page_template_suite();
 Suite *password_suite();
-Suite *metadata_suite();
+Suite *server_metadata_suite();
 Suite *secrets_suite();

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include "clients.h"
+#include "config.h"
 #include "token_endpoint.h"
 
 #include <string>

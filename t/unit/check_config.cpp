@@ -1,8 +1,8 @@
 /*
- * clients.h: the seam_oauth_client options, the checks on a finished
+ * config.h: the seam_oauth_client options, the checks on a finished
  * client, the lookups and scope splitting (RFC 6749 §3.3).
  */
-#include "clients.h"
+#include "config.h"
 #include "crypto.h"
 #include "helpers.h"
 #include "suites.h"
@@ -246,9 +246,9 @@ START_TEST(scopes)
 END_TEST
 
 Suite *
-clients_suite()
+config_suite()
 {
-    Suite *s = suite_create("clients");
+    Suite *s = suite_create("config");
     TCase *tc = tcase_create("config");
     tcase_add_test(tc, options);
     tcase_add_test(tc, refresh_consent_introspect_options);

@@ -1,4 +1,4 @@
-#include "metadata.h"
+#include "server_metadata.h"
 
 #include <nlohmann/json.hpp>
 

@@ -4,7 +4,7 @@
  * scopes of the clients, iss in authorization responses (RFC 9207).
  */
 #include "helpers.h"
-#include "metadata.h"
+#include "server_metadata.h"
 #include "suites.h"
 
 #include <nlohmann/json.hpp>
@@ -173,9 +173,9 @@ START_TEST(no_scopes)
 END_TEST
 
 Suite *
-metadata_suite()
+server_metadata_suite()
 {
-    Suite *s = suite_create("metadata");
+    Suite *s = suite_create("server_metadata");
     TCase *tc = tcase_create("document");
     tcase_add_test(tc, fields);
     tcase_add_test(tc, issuer_joins);

@@ -6,7 +6,7 @@
  * it is the template with each placeholder replaced by html_escape(value).
  */
 #include "fuzz_common.h"
-#include "login_page.h"
+#include "page_template.h"
 
 #include <map>
 

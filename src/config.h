@@ -5,6 +5,7 @@
 #pragma once
 
 #include "redirect_policy.h"
+#include "scope.h"
 #include "throttle.h"
 
 #include <cstdint>
@@ -66,11 +67,5 @@ struct oauth_config {
 
 /* Whether `c` may ask for `scope` (one of its scope=). */
 bool scope_allowed(const client_config &c, std::string_view scope);
-
-/* Scopes split on single spaces; false when a scope-token has a character
- * RFC 6749 §3.3 does not allow or two spaces touch. */
-bool split_scope(std::string_view scope, std::vector<std::string> &out);
-/* The scopes joined with single spaces. */
-std::string join_scope(const std::vector<std::string> &scopes);
 
 }  // namespace seam

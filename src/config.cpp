@@ -1,4 +1,4 @@
-#include "clients.h"
+#include "config.h"
 #include "crypto.h"
 
 #include <algorithm>
@@ -33,46 +33,6 @@ read_secret_file(const std::string &path, std::string &error)
         error = "secret_file \"" + path + "\" is empty";
     }
     return secret;
-}
-
-bool
-split_scope(std::string_view scope, std::vector<std::string> &out)
-{
-    out.clear();
-    if (scope.empty()) {
-        return true;
-    }
-    size_t pos = 0;
-    for (;;) {
-        size_t sp = scope.find(' ', pos);
-        std::string_view token = scope.substr(pos, sp - pos);
-        if (token.empty()) {
-            return false;
-        }
-        for (unsigned char c : token) {
-            if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') {
-                return false;
-            }
-        }
-        out.emplace_back(token);
-        if (sp == std::string_view::npos) {
-            return true;
-        }
-        pos = sp + 1;
-    }
-}
-
-std::string
-join_scope(const std::vector<std::string> &scopes)
-{
-    std::string out;
-    for (const std::string &s : scopes) {
-        if (!out.empty()) {
-            out.push_back(' ');
-        }
-        out.append(s);
-    }
-    return out;
 }
 
 std::string

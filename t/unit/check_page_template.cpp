@@ -1,10 +1,10 @@
 /*
- * login_page.h: HTML escaping and the "{{name}}" templates. Run from the
+ * page_template.h: HTML escaping and the "{{name}}" templates. Run from the
  * repository root (make unit): the last test parses html/login.html and
  * html/error.html.
  */
 #include "helpers.h"
-#include "login_page.h"
+#include "page_template.h"
 #include "suites.h"
 
 #include <fstream>
@@ -127,9 +127,9 @@ START_TEST(shipped_templates_parse)
 END_TEST
 
 Suite *
-login_page_suite()
+page_template_suite()
 {
-    Suite *s = suite_create("login_page");
+    Suite *s = suite_create("page_template");
     TCase *tc = tcase_create("template");
     tcase_add_test(tc, escape);
     tcase_add_test(tc, parse_rejects);

@@ -1,4 +1,4 @@
-#include "login_page.h"
+#include "page_template.h"
 
 #include <algorithm>
 

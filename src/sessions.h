@@ -1,0 +1,25 @@
+/*
+ * Sign-in sessions: a recent sign-in is remembered for session_ttl, so
+ * that a second authorization may skip the password (the session cookie
+ * holds a secret; the store keeps its key, secrets.h).
+ */
+#pragma once
+
+#include "records.h"
+#include "store.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace seam {
+
+/* The cookie value for a new session, or nullopt when the store is full. */
+std::optional<std::string> create_session(store &s, session_record session);
+/* The live session behind a cookie value. Uses the store's reused read
+ * transaction: event loop only. */
+std::optional<session_record> find_session(store &s, std::string_view cookie,
+                                           uint64_t now);
+
+}  // namespace seam
