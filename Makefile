@@ -35,7 +35,7 @@ MODULE    := $(BUILD)/ngx_http_seam_oauth_module.so
 CLI       := $(BUILD)/seam-oauth
 UNIT      := $(BUILD)/unit-tests
 
-.PHONY: all setup run stop test unit prove clean bench
+.PHONY: all setup run stop test unit prove clean bench FORCE
 
 .DEFAULT_GOAL := all
 
@@ -57,15 +57,26 @@ $(CORE_LIB): $(CORE_OBJS)
 	ar rcs $@ $^
 
 # html/ templates compiled into the module as raw string literals
-$(GEN)/seam_oauth_templates.inc: html/login.html html/consent.html html/error.html
-	@mkdir -p $(GEN)
-	for page in login consent error; do \
-	    printf 'static const char seam_oauth_%s_html[] = R"SEAMHTML(' $$page; \
-	    cat html/$$page.html; printf ')SEAMHTML";\n'; \
-	done > $@
+TEMPLATES := html/login.html html/consent.html html/error.html
+$(GEN)/seam_oauth_templates.inc: $(TEMPLATES) mk/templates.sh
+	bash mk/templates.sh $@ $(TEMPLATES)
+
+# The adapter: nginx's own Makefile builds it (config lists its sources
+# and every header it may include), C++17 by a flag of its objects'
+# own: nginx 1.22 has no per-module flags, and its CFLAGS also compile
+# the module list, which is C.
+ADAPTER_SRCS := ngx_http_seam_oauth_module.cpp $(wildcard src/ngx/*.cpp)
+ADAPTER_DEPS := $(wildcard src/ngx/*.h src/*.h)
+NGX_MAKE      = $(MAKE) -C $(1)/nginx -f objs/Makefile modules \
+                --eval='objs/addon/%.o: CFLAGS += $(2)'
+
+# configure again when the set of headers changes: config lists them
+$(BUILD)/headers: FORCE
+	@mkdir -p $(dir $@)
+	@echo $(ADAPTER_DEPS) | cmp -s - $@ || echo $(ADAPTER_DEPS) > $@
 
 # configure once against the installed nginx's own source and flags
-$(BUILD)/nginx/objs/Makefile: config
+$(BUILD)/nginx/objs/Makefile: config $(BUILD)/headers
 	rm -rf $(BUILD)/nginx
 	mkdir -p $(BUILD)/nginx
 	cp -r $(NGINX_SRC)/. $(BUILD)/nginx/
@@ -74,18 +85,15 @@ $(BUILD)/nginx/objs/Makefile: config
 	    --with-ld-opt='-Wl,-z,relro -Wl,-z,now -fPIC' \
 	    --add-dynamic-module=$(CURDIR) > configure.log
 
-$(MODULE): $(BUILD)/nginx/objs/Makefile ngx_http_seam_oauth_module.cpp $(CORE_LIB) \
-           $(GEN)/seam_oauth_templates.inc $(wildcard src/*.h)
-	# nginx's own Makefile knows neither the core library nor the headers
-	# of src/: drop the .so, and the adapter's object unless only the
-	# library changed (as mk/asan.mk does)
-	rm -f $(BUILD)/nginx/objs/ngx_http_seam_oauth_module.so \
-	    $(if $(filter-out $(CORE_LIB),$?),$(BUILD)/nginx/objs/addon/*/ngx_http_seam_oauth_module.o)
-	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
+# nginx's Makefile decides what to compile again (its objects depend on
+# the headers config lists, the .so on the core library)
+$(MODULE): $(BUILD)/nginx/objs/Makefile $(ADAPTER_SRCS) $(ADAPTER_DEPS) \
+           $(CORE_LIB) $(GEN)/seam_oauth_templates.inc
+	+$(call NGX_MAKE,$(BUILD),-std=c++17)
 	# a new file, not rewritten in place: a running nginx maps the old one
 	cp $(BUILD)/nginx/objs/ngx_http_seam_oauth_module.so $@.tmp && mv $@.tmp $@
 
-$(CLI): tools/seam-oauth.cpp $(CORE_LIB)
+$(CLI): tools/seam-oauth.cpp $(CORE_LIB) $(wildcard src/*.h)
 	$(CXX) $(CXXFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
 
 $(UNIT): $(UNIT_SRCS) $(wildcard t/unit/*.h) $(CORE_LIB)
@@ -102,17 +110,12 @@ prove: $(MODULE) $(CLI)
 	prove -I t/lib -r t/
 
 # the benchmark (bench/run.sh; under 10 minutes, loopback only)
-$(BUILD)/seam-bench-fill: bench/fill.cpp $(CORE_LIB)
+BENCH_TOOLS := $(BUILD)/seam-bench-fill $(BUILD)/seam-bench-check \
+               $(BUILD)/seam-bench-redeem
+$(BUILD)/seam-bench-%: bench/%.cpp $(CORE_LIB)
 	$(CXX) $(CXXFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
 
-$(BUILD)/seam-bench-check: bench/check.cpp $(CORE_LIB)
-	$(CXX) $(CXXFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
-
-$(BUILD)/seam-bench-redeem: bench/redeem.cpp $(CORE_LIB)
-	$(CXX) $(CXXFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
-
-bench: $(MODULE) $(CLI) $(BUILD)/seam-bench-fill $(BUILD)/seam-bench-check \
-       $(BUILD)/seam-bench-redeem
+bench: $(MODULE) $(CLI) $(BENCH_TOOLS)
 	bash bench/run.sh
 
 run: $(MODULE) $(CLI)

@@ -7,6 +7,7 @@
  */
 #include "fuzz_common.h"
 #include "page_template.h"
+#include "pages.h"
 
 #include <map>
 

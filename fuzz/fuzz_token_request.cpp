@@ -12,6 +12,11 @@
 #include "fuzz_common.h"
 #include "token_endpoint.h"
 
+#include <cstdlib>
+#include <memory>
+
+#include <unistd.h>
+
 using namespace seam;
 
 namespace {
@@ -19,6 +24,34 @@ namespace {
 const char seam_secret[] = "seamsecret";
 const char other_secret[] = "o:t%h+er";
 const std::string rotation_key(32, 'k');
+
+/* The store the token endpoint reads its throttles from: empty, so no
+ * client is ever locked out; made once, removed at exit. */
+std::string store_dir;
+
+void
+remove_store()
+{
+    for (const char *file : {"/data.mdb", "/lock.mdb"}) {
+        unlink((store_dir + file).c_str());
+    }
+    rmdir(store_dir.c_str());
+}
+
+store &
+throttle_store()
+{
+    static std::unique_ptr<store> s = [] {
+        char dir[] = "/tmp/seam-fuzz-store-XXXXXX";
+        FUZZ_CHECK(mkdtemp(dir) != nullptr, "mkdtemp");
+        store_dir = dir;
+        atexit(remove_store);
+        store_options o;
+        o.path = store_dir;
+        return std::make_unique<store>(o);
+    }();
+    return *s;
+}
 
 const oauth_config &
 config()
@@ -227,12 +260,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         req.authorization = auth;
     }
 
-    token_plan plan = plan_token_request(req, config(), 1000, rotation_key);
-    switch (plan.work) {
-    case token_work::none:
+    token_step plan = plan_token_request(req, config(), throttle_store(),
+                                         1000, rotation_key, "192.0.2.1");
+    switch (plan.what) {
+    case token_step::next::answer:
+    case token_step::next::count_failure:
         check_refusal(plan.answer, req);
         break;
-    case token_work::redeem: {
+    case token_step::next::redeem: {
         const redemption_request &r = plan.redeem;
         FUZZ_CHECK(req.method == "POST", req.body);
         FUZZ_CHECK(presented_secret(req, r.client_id), r.client_id);
@@ -243,7 +278,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(!r.redirect_uri || !r.redirect_uri->empty(), req.body);
         break;
     }
-    case token_work::refresh: {
+    case token_step::next::refresh: {
         const refresh_request &r = plan.refresh;
         FUZZ_CHECK(req.method == "POST", req.body);
         FUZZ_CHECK(presented_secret(req, r.client_id), r.client_id);

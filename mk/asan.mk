@@ -84,13 +84,9 @@ $(ASAN_LIB): $(ASAN_CORE_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-# the top Makefile's $(GEN) rule, our own copy
-$(ASAN_GEN)/seam_oauth_templates.inc: html/login.html html/consent.html html/error.html
-	@mkdir -p $(ASAN_GEN)
-	for page in login consent error; do \
-	    printf 'static const char seam_oauth_%s_html[] = R"SEAMHTML(' $$page; \
-	    cat html/$$page.html; printf ')SEAMHTML";\n'; \
-	done > $@.tmp && mv $@.tmp $@
+# the top Makefile's templates, in our own directory
+$(ASAN_GEN)/seam_oauth_templates.inc: $(TEMPLATES) mk/templates.sh
+	bash mk/templates.sh $@ $(TEMPLATES)
 
 # Debian's flags for the module, plus the sanitizers; -z nodelete keeps the
 # module mapped after nginx's dlclose at exit, so that leak reports (made
@@ -104,7 +100,7 @@ ASAN_NGX_LD_OPT = -Wl,-z,relro -Wl,-z,now -Wl,-z,nodelete -fPIC $(ASAN_SAN)
 # repository (symlinks) whose build/ is $(ASAN_DIR). Configure's test
 # programs are linked with the sanitizers too: without leak checks, which
 # would fail feature tests and so change the module's binary signature.
-$(ASAN_DIR)/nginx/objs/Makefile: config $(ASAN_STAMP)
+$(ASAN_DIR)/nginx/objs/Makefile: config $(ASAN_STAMP) $(BUILD)/headers
 	rm -rf $(ASAN_DIR)/nginx $(ASAN_DIR)/addon
 	mkdir -p $(ASAN_DIR)/nginx $(ASAN_DIR)/addon
 	for f in $(CURDIR)/*; do \
@@ -118,24 +114,20 @@ $(ASAN_DIR)/nginx/objs/Makefile: config $(ASAN_STAMP)
 	    --with-ld-opt='$(ASAN_NGX_LD_OPT)' \
 	    --add-dynamic-module=$(CURDIR)/$(ASAN_DIR)/addon > configure.log
 
-# objs/Makefile knows neither the core library nor our headers: drop the
-# .so (and the adapter's object unless only the library changed) first.
-# Per object, in target-specific variables: clang-14 defaults to C++14 where
-# gcc 12 has gnu++17, so the adapter gets gcc's default; the generated
-# module list gets no ASan: it defines ngx_modules (and _names, _order),
-# which nginx defines too and exports, so the dynamic linker binds the
-# module's references to nginx's own, and clang's global instrumentation
-# (through those references) would poison nginx's array after 16 bytes, a
-# false global-buffer-overflow on every reload in ngx_cycle_modules.
-ASAN_ADAPTER_O := objs/addon/addon/ngx_http_seam_oauth_module.o
+# Per object, in target-specific variables (NGX_MAKE): clang-14 defaults
+# to C++14 where gcc 12 has gnu++17, and the adapter is C++17; the
+# generated module list gets no ASan: it defines ngx_modules (and _names,
+# _order), which nginx defines too and exports, so the dynamic linker binds
+# the module's references to nginx's own, and clang's global
+# instrumentation (through those references) would poison nginx's array
+# after 16 bytes, a false global-buffer-overflow on every reload in
+# ngx_cycle_modules. nginx's Makefile knows what to compile again (config
+# lists the headers and the core library).
 ASAN_MODLIST_O := objs/ngx_http_seam_oauth_module_modules.o
-ASAN_PER_OBJECT = --eval='$(ASAN_ADAPTER_O): CFLAGS += -std=gnu++17' \
-                  --eval='$(ASAN_MODLIST_O): CFLAGS += -fno-sanitize=address'
-$(ASAN_MODULE): $(ASAN_DIR)/nginx/objs/Makefile ngx_http_seam_oauth_module.cpp $(ASAN_LIB) \
-                $(ASAN_GEN)/seam_oauth_templates.inc $(wildcard src/*.h)
-	rm -f $(ASAN_DIR)/nginx/objs/ngx_http_seam_oauth_module.so \
-	    $(if $(filter-out $(ASAN_LIB),$?),$(ASAN_DIR)/nginx/$(ASAN_ADAPTER_O))
-	$(MAKE) -C $(ASAN_DIR)/nginx -f objs/Makefile $(ASAN_PER_OBJECT) modules
+ASAN_PER_OBJECT = --eval='$(ASAN_MODLIST_O): CFLAGS += -fno-sanitize=address'
+$(ASAN_MODULE): $(ASAN_DIR)/nginx/objs/Makefile $(ADAPTER_SRCS) $(ADAPTER_DEPS) \
+                $(ASAN_LIB) $(ASAN_GEN)/seam_oauth_templates.inc
+	+$(call NGX_MAKE,$(ASAN_DIR),-std=c++17) $(ASAN_PER_OBJECT)
 	cp $(ASAN_DIR)/nginx/objs/ngx_http_seam_oauth_module.so $@.tmp && mv $@.tmp $@
 
 $(ASAN_CLI): tools/seam-oauth.cpp $(ASAN_LIB) $(wildcard src/*.h) $(ASAN_STAMP)

@@ -3,6 +3,7 @@
 #include "scope.h"
 #include "tokens.h"
 
+#include <algorithm>
 #include <array>
 
 namespace seam {
@@ -137,6 +138,72 @@ check_bearer(store &s, std::optional<std::string_view> header,
         break;
     }
     build_challenge(r.challenge, realm, r.error, {});
+}
+
+static std::string_view
+denial_error(const bearer_result &r)
+{
+    std::string_view error = wire_name(r.error);
+    return error.empty() ? std::string_view("-") : error;
+}
+
+size_t
+denial_size(const bearer_result &r)
+{
+    return 4 + denial_error(r).size() + 1 + r.challenge.size();
+}
+
+char *
+write_denial(char *out, const bearer_result &r)
+{
+    int status = r.status;
+    *out++ = static_cast<char>('0' + status / 100 % 10);
+    *out++ = static_cast<char>('0' + status / 10 % 10);
+    *out++ = static_cast<char>('0' + status % 10);
+    *out++ = ' ';
+    std::string_view error = denial_error(r);
+    out = std::copy(error.begin(), error.end(), out);
+    *out++ = ' ';
+    return std::copy(r.challenge.begin(), r.challenge.end(), out);
+}
+
+std::string_view
+denial_challenge(std::string_view denial)
+{
+    size_t sp = denial.size() > 4 ? denial.find(' ', 4)
+                                  : std::string_view::npos;
+    return sp == std::string_view::npos ? std::string_view()
+                                        : denial.substr(sp + 1);
+}
+
+http_answer
+denial_answer(std::string_view denial, std::string_view realm)
+{
+    int status = 401;
+    std::string_view error;
+    std::string challenge;
+    size_t sp = denial.size() > 4 ? denial.find(' ', 4)
+                                  : std::string_view::npos;
+    bool digits = denial.size() > 4 && denial[3] == ' ';
+    for (size_t i = 0; digits && i < 3; i++) {
+        digits = denial[i] >= '0' && denial[i] <= '9';
+    }
+    if (digits && sp != std::string_view::npos) {
+        status = (denial[0] - '0') * 100 + (denial[1] - '0') * 10
+                 + (denial[2] - '0');
+        error = denial.substr(4, sp - 4);
+        challenge = std::string(denial.substr(sp + 1));
+    } else {
+        challenge = bearer_challenge(realm, oauth_error::none);
+    }
+    http_answer a;
+    a.status = status;
+    a.body = error.empty() || error == "-"
+             ? "{\"error\":\"unauthorized\"}"
+             : "{\"error\":\"" + std::string(error) + "\"}";
+    a.headers.emplace_back("WWW-Authenticate", std::move(challenge));
+    a.headers.emplace_back("Cache-Control", "no-store");
+    return a;
 }
 
 }  // namespace seam

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "oauth_error.h"
+#include "http_answer.h"
 #include "records.h"
 #include "store.h"
 
@@ -46,6 +47,24 @@ bearer_result check_bearer(store &s, std::optional<std::string_view> header,
 void check_bearer(store &s, std::optional<std::string_view> header,
                   std::string_view realm, uint64_t now,
                   std::string_view required_scope, bearer_result &r);
+
+/*
+ * A denial carried from the auth_request subrequest to the error_page
+ * location behind it (auth_request passes only 401 and 403 on, so a 400
+ * travels as a 401; the main request's variables survive the internal
+ * redirect): "STATUS ERROR CHALLENGE", ERROR "-" when there is none.
+ * Written into a buffer of denial_size() bytes, with no heap allocation:
+ * a denial is the path an attacker chooses.
+ */
+size_t denial_size(const bearer_result &r);
+char *write_denial(char *out, const bearer_result &r);
+/* The challenge inside a written denial: the WWW-Authenticate value. */
+std::string_view denial_challenge(std::string_view denial);
+
+/* What a client gets for a denial: its status, its challenge, a JSON
+ * error and no-store. An empty or garbled `denial` (a 401 or 403 that was
+ * not the check's) is a 401 with the plain challenge. */
+http_answer denial_answer(std::string_view denial, std::string_view realm);
 
 /* `scope` is named in an insufficient_scope challenge (RFC 6750 §3). */
 std::string bearer_challenge(std::string_view realm, oauth_error error,

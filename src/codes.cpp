@@ -161,7 +161,7 @@ redeem_codes(store &s,
         t.commit();
     } catch (const store_full &) {
         /* the transaction is gone, and every redemption in it */
-        out.assign(reqs.size(), store_full_redemption());
+        out.assign(reqs.size(), store_full_redemption(s));
     }
     return out;
 }

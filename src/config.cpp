@@ -151,4 +151,101 @@ oauth_config::intercom_guide_client() const
     return nullptr;
 }
 
+std::string
+add_client(oauth_config &config, std::string_view id,
+           const std::vector<std::string_view> &options)
+{
+    client_config client;
+    client.id = std::string(id);
+    for (std::string_view option : options) {
+        std::string error = configure_client(client, option);
+        if (!error.empty()) {
+            return error;
+        }
+    }
+    std::string error = finish_client(client);
+    if (!error.empty()) {
+        return error;
+    }
+    if (config.find(client.id) != nullptr) {
+        return "client \"" + client.id + "\" is defined twice";
+    }
+    if (client.intercom_guide && config.intercom_guide_client() != nullptr) {
+        return "only one client can be marked intercom_guide";
+    }
+    if (client.name.empty()) {
+        client.name = client.id;
+    }
+    config.clients.push_back(std::move(client));
+    return "";
+}
+
+std::string
+issuer_of(const oauth_config &config, bool tls, std::string_view host)
+{
+    if (!config.issuer.empty()) {
+        return config.issuer;
+    }
+    return (tls ? "https://" : "http://") + std::string(host);
+}
+
+static throttle_policy
+policy(uint64_t limit, uint64_t window, uint64_t max_lockout)
+{
+    return {static_cast<uint32_t>(limit), window, max_lockout};
+}
+
+throttle_policy
+oauth_config::account_throttle() const
+{
+    return policy(throttle_account, throttle_window, throttle_max_lockout);
+}
+
+throttle_policy
+oauth_config::ip_throttle() const
+{
+    return policy(throttle_ip, throttle_window, throttle_max_lockout);
+}
+
+throttle_policy
+oauth_config::client_throttle() const
+{
+    return policy(throttle_client, throttle_window, throttle_max_lockout);
+}
+
+std::string
+oauth_config::check() const
+{
+    /* RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10
+     * minutes is RECOMMENDED" */
+    if (code_ttl < 1 || code_ttl > 600) {
+        return "seam_oauth_code_ttl must be 1s to 10m";
+    }
+    if (access_token_ttl < 1) {
+        return "seam_oauth_token_ttl must be positive";
+    }
+    if (refresh_token_ttl < 60) {
+        return "seam_oauth_refresh_token_ttl must be at least 1m";
+    }
+    if (session_ttl < 1) {
+        return "seam_oauth_session_ttl must be positive";
+    }
+    for (uint64_t v : {throttle_account, throttle_ip, throttle_client}) {
+        if (v < 1 || v > UINT32_MAX) {
+            return "seam_oauth_throttle_account, _ip and _client must be "
+                   "1 to 4294967295";
+        }
+    }
+    if (throttle_window < 1 || throttle_max_lockout < 1) {
+        return "seam_oauth_throttle_window and _max_lockout must be "
+               "positive";
+    }
+    if (!issuer.empty() && issuer.rfind("https://", 0) != 0
+        && issuer.rfind("http://", 0) != 0)
+    {
+        return "seam_oauth_issuer must be an http or https URL";
+    }
+    return "";
+}
+
 }  // namespace seam

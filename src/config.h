@@ -46,6 +46,17 @@ std::string configure_client(client_config &c, std::string_view option);
  * scope) with scopes must have a default_scope. */
 std::string finish_client(const client_config &c);
 
+/* The paths of the locations that hold each handler ("" when none), for
+ * the metadata document (RFC 8414). */
+struct endpoint_paths {
+    std::string authorize;
+    std::string token;
+    std::string revoke;
+    std::string introspect;
+};
+
+/* The module's configuration, with its defaults: the seam_oauth_*
+ * directives write these fields and nothing else keeps a copy. */
 struct oauth_config {
     std::vector<client_config> clients;
     uint64_t code_ttl = 60;
@@ -54,16 +65,44 @@ struct oauth_config {
     uint64_t refresh_grace = 60;
     uint64_t session_ttl = 300;
     uint64_t login_form_ttl = 900;    /* how long a login form stays valid */
-    throttle_policy account_throttle{5, 900, 900};
-    throttle_policy ip_throttle{20, 900, 900};
-    throttle_policy client_throttle{10, 900, 900};
+    /* failures allowed before a lock (RFC 6819 §4.4.3.6), per account,
+     * per client address, and per client id and address at the token
+     * endpoint; all counted over throttle_window */
+    uint64_t throttle_account = 5;
+    uint64_t throttle_ip = 20;
+    uint64_t throttle_client = 10;
+    uint64_t throttle_window = 900;
+    uint64_t throttle_max_lockout = 900;
     std::string realm = "seam-oauth";
+    /* "" : the request's scheme://Host */
+    std::string issuer;
     /* what each scope means, in words for the consent page */
     std::map<std::string, std::string> scope_descriptions;
+    endpoint_paths paths;
 
     const client_config *find(std::string_view id) const;
     const client_config *intercom_guide_client() const;
+
+    throttle_policy account_throttle() const;
+    throttle_policy ip_throttle() const;
+    throttle_policy client_throttle() const;
+
+    /* "" when the values go together, else what is wrong, for the
+     * operator (nginx -t): a code lifetime of at most 10 minutes (RFC
+     * 6749 §4.1.2), positive lifetimes and limits. */
+    std::string check() const;
 };
+
+/* Registers the client `id` with its seam_oauth_client options; "" or
+ * what is wrong, for the operator. A second client with the same id, or
+ * a second intercom_guide client, is refused. */
+std::string add_client(oauth_config &config, std::string_view id,
+                       const std::vector<std::string_view> &options);
+
+/* The issuer (RFC 8414, RFC 9207): as configured, else this server as the
+ * request names it, "https://" when the connection is TLS. */
+std::string issuer_of(const oauth_config &config, bool tls,
+                      std::string_view host);
 
 /* Whether `c` may ask for `scope` (one of its scope=). */
 bool scope_allowed(const client_config &c, std::string_view scope);

@@ -5,6 +5,19 @@
 
 namespace seam {
 
+std::string
+load_server_key(store &s)
+{
+    txn t = s.begin_write();
+    if (auto key = t.get(table::meta, "csrf_key")) {
+        return std::string(*key);
+    }
+    std::string key = random_bytes(32);
+    t.put(table::meta, "csrf_key", key);
+    t.commit();
+    return key;
+}
+
 /* Each field length-prefixed, so that no two requests share a text. */
 static std::string
 csrf_message(std::string_view nonce, uint64_t issued,

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "authorize.h"
+#include "store.h"
 
 #include <cstdint>
 #include <optional>
@@ -15,6 +16,15 @@
 #include <string_view>
 
 namespace seam {
+
+/*
+ * The server key: 32 CSPRNG bytes kept in the store, shared by all
+ * workers and kept across restarts. It binds login forms to their
+ * requests (below) and derives rotated refresh tokens (tokens.h). Created
+ * on first use; stored under its first name, "csrf_key", so that stores
+ * made before keep their key.
+ */
+std::string load_server_key(store &s);
 
 /*
  * The token: "<issued-at>.<HMAC(key, nonce, issued-at, request)>". A POST

@@ -1,6 +1,7 @@
 /*
- * An HTTP response as the core decides it: the adapter copies it into
- * nginx's request and sends it.
+ * An HTTP response as the core decides it, with what the error log should
+ * say about it: the adapter logs the notes, copies the rest into nginx's
+ * request and sends it.
  */
 #pragma once
 
@@ -10,11 +11,25 @@
 
 namespace seam {
 
+/* A line for the error log (without the "seam_oauth: " prefix). */
+struct log_note {
+    enum class level { info, warn, error };
+    level at = level::info;
+    std::string text;
+};
+
 struct http_answer {
     int status = 200;
     std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    std::vector<log_note> log;
 };
+
+inline void
+note(http_answer &a, log_note::level at, std::string text)
+{
+    a.log.push_back({at, std::move(text)});
+}
 
 }  // namespace seam

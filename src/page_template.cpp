@@ -74,33 +74,4 @@ page_template::render(const std::map<std::string, std::string> &values)
     return out;
 }
 
-const std::vector<std::string> &
-login_page_fields()
-{
-    static const std::vector<std::string> fields{
-        "action", "client_name", "client_id", "redirect_uri", "state",
-        "scope", "code_challenge", "code_challenge_method", "response_type",
-        "csrf_token", "email", "error", "prompt", "scopes",
-    };
-    return fields;
-}
-
-const std::vector<std::string> &
-consent_page_fields()
-{
-    static const std::vector<std::string> fields{
-        "action", "client_name", "client_id", "redirect_uri", "state",
-        "scope", "scopes", "code_challenge", "code_challenge_method",
-        "response_type", "csrf_token", "email", "prompt",
-    };
-    return fields;
-}
-
-const std::vector<std::string> &
-error_page_fields()
-{
-    static const std::vector<std::string> fields{"title", "message"};
-    return fields;
-}
-
 }  // namespace seam

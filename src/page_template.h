@@ -1,7 +1,7 @@
 /*
- * The pages the owner sees, from templates in html/: "{{name}}" marks a
- * value, and every value is HTML-escaped when it is put in, so a state or
- * client name can never become markup.
+ * The template engine of the pages (pages.h): "{{name}}" marks a value,
+ * and every value is HTML-escaped when it is put in, so a state or client
+ * name can never become markup.
  */
 #pragma once
 
@@ -35,12 +35,5 @@ private:
     };
     std::vector<piece> pieces_;
 };
-
-/* The names the login page may use. */
-const std::vector<std::string> &login_page_fields();
-/* The names the consent page may use. */
-const std::vector<std::string> &consent_page_fields();
-/* The names the error page may use. */
-const std::vector<std::string> &error_page_fields();
 
 }  // namespace seam

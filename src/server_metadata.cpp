@@ -7,9 +7,9 @@
 namespace seam {
 
 http_answer
-metadata(const oauth_config &config, std::string_view issuer,
-         const endpoint_paths &paths)
+metadata(const oauth_config &config, std::string_view issuer)
 {
+    const endpoint_paths &paths = config.paths;
     using json = nlohmann::json;
     std::string base(issuer);
     while (!base.empty() && base.back() == '/') {

@@ -5,22 +5,14 @@
 #pragma once
 
 #include "config.h"
-#include "token_endpoint.h"
+#include "http_answer.h"
 
 #include <string>
 #include <string_view>
 
 namespace seam {
 
-/* The paths of the locations that hold each handler ("" when none). */
-struct endpoint_paths {
-    std::string authorize;
-    std::string token;
-    std::string revoke;
-    std::string introspect;
-};
-
-http_answer metadata(const oauth_config &config, std::string_view issuer,
-                     const endpoint_paths &paths);
+/* The document for `issuer`, with the endpoints at config.paths. */
+http_answer metadata(const oauth_config &config, std::string_view issuer);
 
 }  // namespace seam

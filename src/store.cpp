@@ -385,4 +385,12 @@ txn::commit()
     }
 }
 
+std::string
+store::full_message()
+{
+    return "the store \"" + path_ + "\" is full (map_size "
+           + std::to_string(stats().map_size)
+           + "); raise map_size in seam_oauth_store";
+}
+
 }  // namespace seam

@@ -42,10 +42,15 @@ public:
     using store_error::store_error;
 };
 
+/* The map size nginx opens the store with unless map_size= says
+ * otherwise: address space, not disk (lmdb.h: "as large as possible"). */
+constexpr size_t module_map_size = size_t(1) << 30;
+
 struct store_options {
     std::string path;
     /* 0: keep the size the environment already has (LMDB's default of
-     * 10 MiB for a new one); nginx passes its configured size */
+     * 10 MiB for a new one); nginx passes its configured size
+     * (module_map_size by default) */
     size_t map_size = 0;
     unsigned max_readers = 510;
     /*
@@ -133,6 +138,8 @@ public:
     usage stats();
 
     const std::string &path() const { return path_; }
+    /* MDB_MAP_FULL, for the operator: the store, its map size, the fix */
+    std::string full_message();
     /* what the environment was opened with (store_options::meta_sync) */
     bool meta_sync() const;
 

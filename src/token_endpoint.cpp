@@ -1,6 +1,7 @@
 #include "token_endpoint.h"
 #include "ascii.h"
 #include "revocation.h"
+#include "throttle.h"
 #include "crypto.h"
 
 #include <nlohmann/json.hpp>
@@ -182,15 +183,38 @@ authenticate_client(const token_request &req, const oauth_config &config,
     return a;
 }
 
-token_plan
+token_step
 plan_token_request(const token_request &req, const oauth_config &config,
-                   uint64_t now, std::string_view rotation_key)
+                   store &s, uint64_t now, std::string_view server_key,
+                   std::string_view ip)
 {
-    token_plan plan;
+    token_step plan;
     authenticated a = authenticate_client(req, config, "the token endpoint");
-    plan.attempted_client = a.attempted_client;
+
+    /* failed client authentications, per client id and address */
+    if (!a.attempted_client.empty()) {
+        plan.throttle_key = throttle_key("client", a.attempted_client + '\0'
+                                                   + std::string(ip));
+        if (uint64_t wait = throttle_wait(s, plan.throttle_key, now)) {
+            plan.answer = token_error(oauth_error::invalid_client,
+                                      "too many failed client "
+                                      "authentications", false,
+                                      config.realm);
+            plan.answer.status = 429;
+            plan.answer.headers.emplace_back("Retry-After",
+                                             std::to_string(wait));
+            return plan;
+        }
+    }
     if (a.error) {
         plan.answer = std::move(*a.error);
+        if (plan.answer.status == 401) {
+            note(plan.answer, log_note::level::info,
+                 "client authentication failed");
+            if (!plan.throttle_key.empty()) {
+                plan.what = token_step::next::count_failure;
+            }
+        }
         return plan;
     }
     const params &p = a.p;
@@ -198,6 +222,7 @@ plan_token_request(const token_request &req, const oauth_config &config,
         plan.answer = token_error(e, why, a.basic, config.realm);
         return plan;
     };
+    plan.throttle_key.clear();
 
     const std::string *grant_type = p.get("grant_type");
     if (grant_type != nullptr && *grant_type == "refresh_token") {
@@ -206,7 +231,7 @@ plan_token_request(const token_request &req, const oauth_config &config,
             return fail(oauth_error::invalid_request,
                         "refresh_token is missing");
         }
-        plan.work = token_work::refresh;
+        plan.what = token_step::next::refresh;
         refresh_request &r = plan.refresh;
         r.refresh_token = *token;
         r.client_id = a.client->id;
@@ -218,7 +243,7 @@ plan_token_request(const token_request &req, const oauth_config &config,
         r.refresh_token_ttl = config.refresh_token_ttl;
         r.rotate = a.client->rotate_refresh_tokens;
         r.grace = config.refresh_grace;
-        r.key = std::string(rotation_key);
+        r.key = std::string(server_key);
         return plan;
     }
 
@@ -239,7 +264,7 @@ plan_token_request(const token_request &req, const oauth_config &config,
         return fail(oauth_error::invalid_request, "code is missing");
     }
 
-    plan.work = token_work::redeem;
+    plan.what = token_step::next::redeem;
     redemption_request &r = plan.redeem;
     r.code = *code;
     r.client_id = a.client->id;
@@ -254,6 +279,13 @@ plan_token_request(const token_request &req, const oauth_config &config,
     r.access_token_ttl = config.access_token_ttl;
     r.refresh_token_ttl = config.refresh_token_ttl;
     return plan;
+}
+
+void
+count_client_failure(store &s, const oauth_config &config,
+                     std::string_view key, uint64_t now)
+{
+    throttle_failure(s, key, config.client_throttle(), now);
 }
 
 revocation_plan
@@ -321,10 +353,21 @@ introspect(const token_request &req, const oauth_config &config, store &s,
 }
 
 http_answer
-answer_redemption(const redemption &r, const oauth_config &config)
+answer_redemption(const redemption &r, const oauth_config &config,
+                  std::string_view client_id)
 {
     if (r.error != oauth_error::none) {
-        return token_error(r.error, r.description, false, config.realm);
+        http_answer a = token_error(r.error, r.description, false,
+                                    config.realm);
+        if (r.replay) {
+            note(a, log_note::level::warn,
+                 r.description + ", by client \"" + std::string(client_id)
+                 + "\": its grant was revoked");
+        }
+        if (r.store_full) {
+            note(a, log_note::level::error, r.store_message);
+        }
+        return a;
     }
     http_answer a;
     json body = {

@@ -42,21 +42,35 @@ authenticated authenticate_client(const token_request &req,
                                   const oauth_config &config,
                                   std::string_view endpoint);
 
-enum class token_work { none, redeem, refresh };
-
-struct token_plan {
-    /* none: `answer` is the error to send; otherwise the store work */
-    token_work work = token_work::none;
+/*
+ * The token endpoint's decision, on the event loop: an answer to send at
+ * once; a failed client authentication to count first (a durable write,
+ * so in the thread pool: count_client_failure, then send `answer`); or a
+ * code to redeem (group commit) or a refresh (thread pool), answered by
+ * answer_redemption(). Failed client authentications are counted per
+ * client id and address (RFC 6819 §4.4.3.6); while they are locked out,
+ * 429 with Retry-After and no secret is checked.
+ */
+struct token_step {
+    enum class next { answer, count_failure, redeem, refresh };
+    next what = next::answer;
     http_answer answer;
-    std::string attempted_client;  /* for throttling failed authentication */
+    std::string throttle_key;      /* count_failure */
     redemption_request redeem;
     refresh_request refresh;
 };
 
-/* `rotation_key` derives rotated refresh tokens (see refresh_grant). */
-token_plan plan_token_request(const token_request &req,
-                              const oauth_config &config, uint64_t now,
-                              std::string_view rotation_key);
+/* `server_key` derives rotated refresh tokens (tokens.h); `ip` is the
+ * client's address. Reads the store's throttles with its reused reader:
+ * event loop only. */
+token_step plan_token_request(const token_request &req,
+                              const oauth_config &config, store &s,
+                              uint64_t now, std::string_view server_key,
+                              std::string_view ip);
+
+/* Counts one failed client authentication under `key` (token_step). */
+void count_client_failure(store &s, const oauth_config &config,
+                          std::string_view key, uint64_t now);
 
 /* RFC 7009: the token to revoke, or the error to send. */
 struct revocation_plan {
@@ -73,8 +87,11 @@ revocation_plan plan_revocation(const token_request &req,
 http_answer introspect(const token_request &req, const oauth_config &config,
                        store &s, uint64_t now);
 
+/* The answer to a redemption or refresh, with a warning for the log when
+ * a replay revoked a grant (RFC 6749 §4.1.2, RFC 9700 §4.14). */
 http_answer answer_redemption(const redemption &r,
-                              const oauth_config &config);
+                              const oauth_config &config,
+                              std::string_view client_id);
 
 /* An RFC 6749 §5.2 error; `basic` adds the Basic challenge a client that
  * authenticated with HTTP Basic must get with invalid_client. */

@@ -9,12 +9,13 @@
 namespace seam {
 
 redemption
-store_full_redemption()
+store_full_redemption(store &s)
 {
     redemption out;
     out.error = oauth_error::temporarily_unavailable;
     out.description = "the token store is full";
     out.store_full = true;
+    out.store_message = s.full_message();
     return out;
 }
 
@@ -211,7 +212,7 @@ refresh_grant(store &s, const refresh_request &req)
         t.put(table::grants, grant_id, encode(*grant));
         t.commit();
     } catch (const store_full &) {
-        out = store_full_redemption();
+        out = store_full_redemption(s);
     }
     return out;
 }

@@ -24,14 +24,15 @@ struct redemption {
     bool replay = false;           /* a reused code or refresh token: its
                                       grant was revoked */
     bool store_full = false;
+    std::string store_message;     /* store_full: what the operator reads */
     std::string access_token;
     access_token_record token;
     std::string refresh_token;
     uint64_t expires_in = 0;
 };
 
-/* What a redemption or refresh answers when the store is full. */
-redemption store_full_redemption();
+/* What a redemption or refresh answers when the store `s` is full. */
+redemption store_full_redemption(store &s);
 
 /* Stores `secret` as an access token of `grant` (for `ttl` seconds, with
  * `scope`) inside `t`, and puts it in `out`; the caller writes `grant`. */

@@ -343,6 +343,45 @@ START_TEST(check_scopes)
 }
 END_TEST
 
+/* The denial carried from the check to the denied location, and what a
+ * client gets for it (RFC 6750 §3). */
+START_TEST(denials)
+{
+    bearer_result r;
+    r.status = 403;
+    r.error = oauth_error::insufficient_scope;
+    r.challenge = bearer_challenge("seam-oauth", r.error, "a:b");
+    std::string buf(denial_size(r), '\0');
+    ck_assert(write_denial(buf.data(), r) == buf.data() + buf.size());
+    ck_assert_std_eq(buf, "403 insufficient_scope " + r.challenge);
+    ck_assert_std_eq(std::string(denial_challenge(buf)), r.challenge);
+
+    http_answer a = denial_answer(buf, "seam-oauth");
+    ck_assert_int_eq(a.status, 403);
+    ck_assert_std_eq(a.body, "{\"error\":\"insufficient_scope\"}");
+    ck_assert_std_eq(a.headers.at(0).second, r.challenge);
+    ck_assert_std_eq(a.headers.at(1).second, "no-store");
+
+    /* no error code: a 401 without error= */
+    r.status = 401;
+    r.error = oauth_error::none;
+    r.challenge = bearer_challenge("seam-oauth", r.error);
+    buf.assign(denial_size(r), '\0');
+    write_denial(buf.data(), r);
+    ck_assert_std_eq(buf, "401 - Bearer realm=\"seam-oauth\"");
+    a = denial_answer(buf, "seam-oauth");
+    ck_assert_int_eq(a.status, 401);
+    ck_assert_std_eq(a.body, "{\"error\":\"unauthorized\"}");
+
+    /* none at all, or garbled: the plain challenge */
+    for (const char *garbled : {"", "40", "abc def ghi", "4x1 - c", "401"}) {
+        a = denial_answer(garbled, "r");
+        ck_assert_int_eq(a.status, 401);
+        ck_assert_std_eq(a.headers.at(0).second, "Bearer realm=\"r\"");
+    }
+}
+END_TEST
+
 Suite *
 bearer_suite()
 {
@@ -354,6 +393,7 @@ bearer_suite()
     tcase_add_test(tc, parse_other_scheme);
     tcase_add_test(tc, parse_malformed);
     tcase_add_test(tc, challenge_strings);
+    tcase_add_test(tc, denials);
     tcase_add_test(tc, scopes_held);
     suite_add_tcase(s, tc);
 

@@ -245,6 +245,80 @@ START_TEST(scopes)
 }
 END_TEST
 
+/* The checks nginx -t reports, with the defaults passing them. */
+START_TEST(config_checks)
+{
+    oauth_config c;
+    ck_assert_std_eq(c.check(), "");
+    c.code_ttl = 601;
+    ck_assert_contains(c.check(), "seam_oauth_code_ttl");
+    c.code_ttl = 600;
+    ck_assert_std_eq(c.check(), "");
+    c.refresh_token_ttl = 59;
+    ck_assert_contains(c.check(), "seam_oauth_refresh_token_ttl");
+    c = oauth_config();
+    c.throttle_ip = 0;
+    ck_assert_contains(c.check(), "_ip");
+    c = oauth_config();
+    c.throttle_client = uint64_t(UINT32_MAX) + 1;
+    ck_assert_contains(c.check(), "_client");
+    c = oauth_config();
+    c.throttle_window = 0;
+    ck_assert_contains(c.check(), "seam_oauth_throttle_window");
+    c = oauth_config();
+    c.issuer = "auth.example.com";
+    ck_assert_contains(c.check(), "seam_oauth_issuer");
+    c.issuer = "https://auth.example.com";
+    ck_assert_std_eq(c.check(), "");
+
+    /* the policies carry the window and the longest lock */
+    c.throttle_account = 7;
+    c.throttle_max_lockout = 60;
+    ck_assert_uint_eq(c.account_throttle().limit, 7);
+    ck_assert_uint_eq(c.account_throttle().max_lockout, 60);
+    ck_assert_uint_eq(c.ip_throttle().limit, 20);
+    ck_assert_uint_eq(c.client_throttle().window, 900);
+}
+END_TEST
+
+START_TEST(clients_added)
+{
+    oauth_config c;
+    ck_assert_std_eq(add_client(c, "seam", {"secret=s",
+                                            "redirect=https://a.example/cb",
+                                            "intercom_guide"}),
+                     "");
+    ck_assert_std_eq(c.find("seam")->name, "seam");
+    ck_assert_contains(add_client(c, "seam", {"secret=s",
+                                              "redirect=https://b.example/"}),
+                       "defined twice");
+    ck_assert_contains(add_client(c, "other", {"secret=s",
+                                               "redirect=https://b.example/",
+                                               "intercom_guide"}),
+                       "only one client");
+    ck_assert_contains(add_client(c, "x", {"secret=s", "bogus"}),
+                       "unknown option");
+    ck_assert_contains(add_client(c, "x", {"secret=s"}), "redirect");
+    ck_assert_std_eq(add_client(c, "named", {"secret=s", "name=Named One",
+                                             "redirect=https://b.example/"}),
+                     "");
+    ck_assert_std_eq(c.find("named")->name, "Named One");
+    ck_assert_uint_eq(c.clients.size(), 2);
+}
+END_TEST
+
+START_TEST(issuers)
+{
+    oauth_config c;
+    ck_assert_std_eq(issuer_of(c, false, "auth.example.com:8080"),
+                     "http://auth.example.com:8080");
+    ck_assert_std_eq(issuer_of(c, true, "auth.example.com"),
+                     "https://auth.example.com");
+    c.issuer = "https://id.example.com";
+    ck_assert_std_eq(issuer_of(c, false, "10.0.0.1"), "https://id.example.com");
+}
+END_TEST
+
 Suite *
 config_suite()
 {
@@ -258,6 +332,9 @@ config_suite()
     tcase_add_test(tc, default_scope_option);
     tcase_add_test(tc, lookups);
     tcase_add_test(tc, scopes);
+    tcase_add_test(tc, config_checks);
+    tcase_add_test(tc, clients_added);
+    tcase_add_test(tc, issuers);
     suite_add_tcase(s, tc);
     return s;
 }

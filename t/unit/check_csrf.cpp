@@ -11,6 +11,7 @@
 #include "sessions.h"
 #include "sweep.h"
 #include "tokens.h"
+#include "authorize_fixtures.h"
 #include "helpers.h"
 #include "suites.h"
 
@@ -23,17 +24,7 @@ const char *const good_uri = "https://x.integrations.getseam.com/cb?session=1";
 oauth_config
 make_config()
 {
-    oauth_config config;
-    client_config seam;
-    seam.id = "seam";
-    ck_assert_std_eq(seam.redirects.add("https://*.integrations.getseam.com/"),
-                     "");
-    config.clients.push_back(seam);
-    client_config strict;
-    strict.id = "strict";
-    ck_assert_std_eq(strict.redirects.add("https://app.example.com/cb"), "");
-    config.clients.push_back(strict);
-    return config;
+    return authorize_config();
 }
 
 const std::string challenge =
@@ -94,7 +85,7 @@ START_TEST(csrf_bound_to_everything)
     other.code_challenge = challenge;
     ck_assert(!csrf_valid(key, nonce, token, 1000, 900, other));
     other = r;
-    other.client = config.find("strict");
+    other.client = config.find("quick");
     ck_assert(!csrf_valid(key, nonce, token, 1000, 900, other));
 
     /* length-prefixed fields: moving a byte from one to the next is a
@@ -220,6 +211,21 @@ START_TEST(source_cross_site)
 }
 END_TEST
 
+/* The server key: made once, the same for every worker and restart. */
+START_TEST(server_key_kept)
+{
+    temp_store ts;
+    std::string key = load_server_key(ts.get());
+    ck_assert_uint_eq(key.size(), 32);
+    ck_assert_std_eq(load_server_key(ts.get()), key);
+    txn t = ts.get().begin_read();
+    ck_assert_std_eq(std::string(t.get(table::meta, "csrf_key").value_or("")),
+                     key);
+    temp_store other;
+    ck_assert_std_ne(load_server_key(other.get()), key);
+}
+END_TEST
+
 Suite *
 csrf_suite()
 {
@@ -228,6 +234,7 @@ csrf_suite()
     tcase_add_test(tc, csrf_round_trip);
     tcase_add_test(tc, csrf_bound_to_everything);
     tcase_add_test(tc, csrf_tampered);
+    tcase_add_test(tc, server_key_kept);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("source");

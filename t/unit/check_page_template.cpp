@@ -5,6 +5,7 @@
  */
 #include "helpers.h"
 #include "page_template.h"
+#include "pages.h"
 #include "suites.h"
 
 #include <fstream>

@@ -1,5 +1,5 @@
 /*
- * metadata.h: authorization server metadata (RFC 8414) from the
+ * server_metadata.h: authorization server metadata (RFC 8414) from the
  * configuration: the endpoints on the issuer, what they support, the
  * scopes of the clients, iss in authorization responses (RFC 9207).
  */
@@ -56,11 +56,21 @@ document(const http_answer &a)
 
 const json auth_methods = {"client_secret_basic", "client_secret_post"};
 
+/* The document with the endpoints at `paths`, as the handler directives
+ * record them in the configuration. */
+http_answer
+meta(oauth_config config, std::string_view issuer,
+     const endpoint_paths &paths)
+{
+    config.paths = paths;
+    return metadata(config, issuer);
+}
+
 }  // namespace
 
 START_TEST(fields)
 {
-    json m = document(metadata(make_config(), "https://auth.example.com",
+    json m = document(meta(make_config(), "https://auth.example.com",
                                all_paths()));
     ck_assert_std_eq(m.value("issuer", ""), "https://auth.example.com");
     ck_assert_std_eq(m.value("authorization_endpoint", ""),
@@ -96,7 +106,7 @@ START_TEST(issuer_joins)
 {
     /* a trailing slash on the issuer makes no double slash; the issuer
      * itself is kept exactly, as iss must match it (RFC 9207 §2.4) */
-    json m = document(metadata(make_config(), "https://auth.example.com/",
+    json m = document(meta(make_config(), "https://auth.example.com/",
                                all_paths()));
     ck_assert_std_eq(m.value("issuer", ""), "https://auth.example.com/");
     ck_assert_std_eq(m.value("token_endpoint", ""),
@@ -111,11 +121,11 @@ START_TEST(issuer_joins)
     }
 
     /* an issuer with a path */
-    m = document(metadata(make_config(), "https://h.example/tenant",
+    m = document(meta(make_config(), "https://h.example/tenant",
                           all_paths()));
     ck_assert_std_eq(m.value("token_endpoint", ""),
                      "https://h.example/tenant/oauth/token");
-    m = document(metadata(make_config(), "http://127.0.0.1:8080//",
+    m = document(meta(make_config(), "http://127.0.0.1:8080//",
                           all_paths()));
     ck_assert_std_eq(m.value("introspection_endpoint", ""),
                      "http://127.0.0.1:8080/oauth/introspect");
@@ -127,7 +137,7 @@ START_TEST(endpoints_absent)
     endpoint_paths p;
     p.authorize = "/authorize";
     p.token = "/token";
-    json m = document(metadata(make_config(), "https://a.example", p));
+    json m = document(meta(make_config(), "https://a.example", p));
     ck_assert_std_eq(m.value("authorization_endpoint", ""),
                      "https://a.example/authorize");
     ck_assert_std_eq(m.value("token_endpoint", ""),
@@ -138,7 +148,7 @@ START_TEST(endpoints_absent)
     ck_assert(!m.contains("introspection_endpoint"));
     ck_assert(!m.contains("introspection_endpoint_auth_methods_supported"));
 
-    m = document(metadata(make_config(), "https://a.example",
+    m = document(meta(make_config(), "https://a.example",
                           endpoint_paths{}));
     ck_assert(!m.contains("authorization_endpoint"));
     ck_assert(!m.contains("token_endpoint"));
@@ -150,7 +160,7 @@ START_TEST(endpoints_absent)
 
     p = endpoint_paths{};
     p.revoke = "/r";
-    m = document(metadata(make_config(), "https://a.example", p));
+    m = document(meta(make_config(), "https://a.example", p));
     ck_assert_std_eq(m.value("revocation_endpoint", ""),
                      "https://a.example/r");
     ck_assert(m["revocation_endpoint_auth_methods_supported"]
@@ -166,7 +176,7 @@ START_TEST(no_scopes)
     client_config c;
     c.id = "c";
     config.clients.push_back(c);
-    json m = document(metadata(config, "https://a.example", all_paths()));
+    json m = document(meta(config, "https://a.example", all_paths()));
     ck_assert(m["scopes_supported"].is_array());
     ck_assert_uint_eq(m["scopes_supported"].size(), 0);
 }

@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "helpers.h"
 #include "suites.h"
+#include "throttle.h"
 #include "token_endpoint.h"
 
 #include <nlohmann/json.hpp>
@@ -22,7 +23,7 @@ const char *const secret = "s3cret-value";
 
 /* A client configured as its directive would: every option accepted. */
 void
-add_client(oauth_config &config, const std::string &id,
+register_client(oauth_config &config, const std::string &id,
            std::initializer_list<std::string> options)
 {
     client_config c;
@@ -40,17 +41,17 @@ make_config()
     oauth_config config;
     config.realm = "seam-oauth";
     config.access_token_ttl = 3600;
-    add_client(config, "seam",
+    register_client(config, "seam",
                {std::string("secret=") + secret,
                 "redirect=https://*.integrations.getseam.com/",
                 "intercom_guide"});
-    add_client(config, "other:id",
+    register_client(config, "other:id",
                {"secret=x", "redirect=https://o.example/cb"});
-    add_client(config, "rotor",
+    register_client(config, "rotor",
                {"secret=rotor-secret", "redirect=https://r.example/cb",
                 "refresh=rotate"});
     /* a resource server that may introspect any token */
-    add_client(config, "rs",
+    register_client(config, "rs",
                {"secret=rs-secret", "redirect=https://rs.example/cb",
                 "introspect"});
     return config;
@@ -86,18 +87,20 @@ header(const http_answer &a, std::string_view name)
 }
 
 /* The endpoint under test, in one place. */
-token_plan
+token_step
 plan(const token_request &r, const oauth_config &config, uint64_t now)
 {
     static const std::string rotation_key(32, 'r');
-    return plan_token_request(r, config, now, rotation_key);
+    static temp_store ts;
+    return plan_token_request(r, config, ts.get(), now, rotation_key,
+                              "192.0.2.1");
 }
 
 /* The plan goes on to redeem a code. */
 bool
-ready(const token_plan &p)
+ready(const token_step &p)
 {
-    return p.work == token_work::redeem;
+    return p.what == token_step::next::redeem;
 }
 
 /* An error answer: status, the JSON error code, no-store. */
@@ -114,10 +117,12 @@ expect_error(const http_answer &a, int status, const char *error)
 }
 
 void
-expect_error(const token_plan &p, int status, const char *error)
+expect_error(const token_step &p, int status, const char *error)
 {
     ck_assert_msg(!ready(p), "the request was accepted");
-    ck_assert_msg(p.work == token_work::none, "the request goes on to work");
+    ck_assert_msg(p.what == token_step::next::answer
+                  || p.what == token_step::next::count_failure,
+                  "the request goes on to work");
     expect_error(p.answer, status, error);
 }
 
@@ -172,7 +177,7 @@ START_TEST(form_ready)
     std::string body = "grant_type=authorization_code&code=abc"
                        "&redirect_uri=https%3A%2F%2Fx.integrations.getseam"
                        ".com%2Fcb&code_verifier=vvv" + body_auth;
-    token_plan p = plan(post_form(body), config, 1234);
+    token_step p = plan(post_form(body), config, 1234);
     ck_assert(ready(p));
     ck_assert_std_eq(p.redeem.code, "abc");
     ck_assert_std_eq(p.redeem.client_id, "seam");
@@ -221,7 +226,7 @@ START_TEST(get_refused)
                              + body_auth;
     token_request r = post_form(form);
     r.method = "GET";
-    token_plan p = plan(r, config, 1);
+    token_step p = plan(r, config, 1);
     expect_error(p, 405, "invalid_request");
     ck_assert_std_eq(header(p.answer, "Allow").value_or(""), "POST");
     r.method = "PUT";
@@ -239,7 +244,7 @@ START_TEST(json_body)
         "\"client_id\":\"seam\",\"client_secret\":\"s3cret-value\","
         "\"redirect_uri\":\"https://x.integrations.getseam.com/cb\"}");
     r.content_type = "application/json";
-    token_plan p = plan(r, config, 1);
+    token_step p = plan(r, config, 1);
     ck_assert(ready(p));
     ck_assert_std_eq(p.redeem.code, "abc");
     ck_assert_std_eq(p.redeem.client_id, "seam");
@@ -291,7 +296,7 @@ START_TEST(json_refused)
     for (const char *body : bad) {
         token_request r = post_form(body);
         r.content_type = "application/json";
-        token_plan p = plan(r, config, 1);
+        token_step p = plan(r, config, 1);
         ck_assert_msg(!ready(p), "JSON body accepted: %s", body);
         ck_assert_msg(p.answer.status == 400, "status %d for %s",
                       p.answer.status, body);
@@ -336,7 +341,7 @@ START_TEST(grant_types)
 {
     oauth_config config = make_config();
     /* no grant_type, with a code: authorization_code (Seam's guide) */
-    token_plan p = plan(post_form("code=abc" + body_auth), config, 1);
+    token_step p = plan(post_form("code=abc" + body_auth), config, 1);
     ck_assert(ready(p));
     ck_assert_std_eq(p.redeem.code, "abc");
     /* no grant_type and no code */
@@ -365,7 +370,7 @@ START_TEST(basic_auth)
 {
     oauth_config config = make_config();
     std::string good = basic("seam", secret);
-    token_plan p = plan(
+    token_step p = plan(
         post_form("grant_type=authorization_code&code=abc", good), config,
         1);
     ck_assert(ready(p));
@@ -399,7 +404,7 @@ END_TEST
 START_TEST(basic_and_body_secret)
 {
     oauth_config config = make_config();
-    token_plan p = plan(
+    token_step p = plan(
         post_form("grant_type=authorization_code&code=abc&client_secret="
                   + std::string(secret),
                   basic("seam", secret)),
@@ -412,7 +417,7 @@ END_TEST
 START_TEST(basic_wrong_secret)
 {
     oauth_config config = make_config();
-    token_plan p = plan(
+    token_step p = plan(
         post_form("grant_type=authorization_code&code=abc",
                   basic("seam", "wrong")),
         config, 1);
@@ -453,7 +458,7 @@ START_TEST(basic_malformed)
         huge,
     };
     for (const std::string &h : bad) {
-        token_plan p = plan(post_form("code=abc", h), config, 1);
+        token_step p = plan(post_form("code=abc", h), config, 1);
         ck_assert_msg(!ready(p), "accepted: %s", h.c_str());
         ck_assert_msg(p.answer.status == 401, "status %d for %s",
                       p.answer.status, h.c_str());
@@ -469,7 +474,7 @@ START_TEST(body_auth_failures)
     oauth_config config = make_config();
     /* wrong secret: 401 invalid_client, but no Basic challenge since the
      * client did not use the Authorization header */
-    token_plan p = plan(
+    token_step p = plan(
         post_form("code=abc&client_id=seam&client_secret=wrong"), config, 1);
     expect_error(p, 401, "invalid_client");
     ck_assert(!header(p.answer, "WWW-Authenticate"));
@@ -495,7 +500,7 @@ END_TEST
 START_TEST(duplicate_params)
 {
     oauth_config config = make_config();
-    token_plan p = plan(
+    token_step p = plan(
         post_form("grant_type=authorization_code&code=a&code=b" + body_auth),
         config, 1);
     expect_error(p, 400, "invalid_request");
@@ -519,7 +524,7 @@ START_TEST(answer_success)
     ck_assert_uint_eq(config.access_token_ttl, 3600);
     redemption r = seam_tokens(ts.get(), "devices", 0);
 
-    http_answer a = answer_redemption(r, config);
+    http_answer a = answer_redemption(r, config, "seam");
     ck_assert_int_eq(a.status, 200);
     ck_assert_std_eq(a.content_type, "application/json");
     ck_assert_std_eq(header(a, "Cache-Control").value_or(""), "no-store");
@@ -540,7 +545,7 @@ START_TEST(answer_success)
 
     /* no scope: no scope field */
     r = seam_tokens(ts.get(), "", 0);
-    body = json::parse(answer_redemption(r, config).body);
+    body = json::parse(answer_redemption(r, config, "seam").body);
     ck_assert(!body.contains("scope"));
     ck_assert_std_eq(body.value("access_token", ""), r.access_token);
 }
@@ -552,7 +557,7 @@ START_TEST(answer_errors)
     redemption r;
     r.error = oauth_error::invalid_grant;
     r.description = "authorization code already used";
-    http_answer a = answer_redemption(r, config);
+    http_answer a = answer_redemption(r, config, "seam");
     ck_assert_int_eq(a.status, 400);
     json body = json::parse(a.body);
     ck_assert_std_eq(body.value("error", ""), "invalid_grant");
@@ -564,7 +569,7 @@ START_TEST(answer_errors)
     r = redemption{};
     r.error = oauth_error::temporarily_unavailable;
     r.store_full = true;
-    a = answer_redemption(r, config);
+    a = answer_redemption(r, config, "seam");
     ck_assert_int_eq(a.status, 503);
 
     /* token_error: no description, no field; a quote is JSON-escaped */
@@ -593,10 +598,10 @@ START_TEST(refresh_ready)
     config.access_token_ttl = 600;
     config.refresh_token_ttl = 7200;
     config.refresh_grace = 30;
-    token_plan p = plan(post_form("grant_type=refresh_token&refresh_token=rt-1"
+    token_step p = plan(post_form("grant_type=refresh_token&refresh_token=rt-1"
                                   "&scope=devices" + body_auth),
                         config, 1234);
-    ck_assert(p.work == token_work::refresh);
+    ck_assert(p.what == token_step::next::refresh);
     ck_assert(!ready(p));
     const refresh_request &r = p.refresh;
     ck_assert_std_eq(r.refresh_token, "rt-1");
@@ -616,7 +621,7 @@ START_TEST(refresh_ready)
     p = plan(post_form("grant_type=refresh_token&refresh_token=rt-2",
                        basic("rotor", "rotor-secret")),
              config, 5);
-    ck_assert(p.work == token_work::refresh);
+    ck_assert(p.what == token_step::next::refresh);
     ck_assert(!p.refresh.scope);
     ck_assert(p.refresh.rotate);
     ck_assert_std_eq(p.refresh.client_id, "rotor");
@@ -629,13 +634,13 @@ START_TEST(refresh_ready)
         "\"client_id\":\"seam\",\"client_secret\":\"s3cret-value\"}");
     j.content_type = "application/json";
     p = plan(j, config, 1);
-    ck_assert(p.work == token_work::refresh);
+    ck_assert(p.what == token_step::next::refresh);
     ck_assert_std_eq(p.refresh.refresh_token, "rt-3");
 
     /* a code grant plans no refresh */
     p = plan(post_form("grant_type=authorization_code&code=abc" + body_auth),
              config, 1);
-    ck_assert(p.work == token_work::redeem);
+    ck_assert(p.what == token_step::next::redeem);
     ck_assert_std_eq(p.refresh.refresh_token, "");
 }
 END_TEST
@@ -662,7 +667,7 @@ START_TEST(refresh_refused)
                       config, 1),
                  400, "invalid_request");
     /* the client authenticates first */
-    token_plan p = plan(post_form("grant_type=refresh_token&refresh_token=a",
+    token_step p = plan(post_form("grant_type=refresh_token&refresh_token=a",
                                   basic("seam", "wrong")),
                         config, 1);
     expect_error(p, 401, "invalid_client");
@@ -684,7 +689,7 @@ START_TEST(answer_refresh_token)
     oauth_config config = make_config();
     temp_store ts;
     redemption r = seam_tokens(ts.get());
-    json body = json::parse(answer_redemption(r, config).body);
+    json body = json::parse(answer_redemption(r, config, "seam").body);
     ck_assert_std_eq(body.value("access_token", ""), r.access_token);
     ck_assert_std_eq(body.value("refresh_token", ""), r.refresh_token);
     ck_assert_std_ne(r.refresh_token, r.access_token);
@@ -699,7 +704,7 @@ START_TEST(answer_refresh_token)
     req.key = std::string(32, 'r');
     redemption next = refresh_grant(ts.get(), req);
     ck_assert(next.error == oauth_error::none);
-    http_answer a = answer_redemption(next, config);
+    http_answer a = answer_redemption(next, config, "seam");
     ck_assert_int_eq(a.status, 200);
     body = json::parse(a.body);
     ck_assert_std_eq(body.value("access_token", ""), next.access_token);
@@ -710,7 +715,7 @@ START_TEST(answer_refresh_token)
 
     /* a reused refresh token: invalid_grant */
     req.now = 3000;
-    a = answer_redemption(refresh_grant(ts.get(), req), config);
+    a = answer_redemption(refresh_grant(ts.get(), req), config, "seam");
     expect_error(a, 400, "invalid_grant");
 }
 END_TEST
@@ -932,6 +937,87 @@ START_TEST(introspect_refused)
 }
 END_TEST
 
+/* Failed client authentications, per client id and address (RFC 6819
+ * §4.4.3.6; security.md row 26): each is counted (a durable write, so a
+ * step of its own), and once locked a client gets 429 before its secret
+ * is looked at. */
+START_TEST(client_throttle)
+{
+    oauth_config config = make_config();
+    config.throttle_client = 2;
+    temp_store ts;
+    const std::string key(32, 'r');
+    auto step = [&](std::string_view body, std::string_view ip,
+                    uint64_t now) {
+        return plan_token_request(post_form(body), config, ts.get(), now,
+                                  key, ip);
+    };
+    uint64_t now = static_cast<uint64_t>(time(nullptr));
+
+    token_step p = step("code=abc&client_id=seam&client_secret=wrong",
+                        "192.0.2.1", now);
+    ck_assert(p.what == token_step::next::count_failure);
+    expect_error(p.answer, 401, "invalid_client");
+    ck_assert_std_eq(p.throttle_key,
+                     throttle_key("client", std::string("seam") + '\0'
+                                            + "192.0.2.1"));
+    ck_assert_std_eq(p.answer.log.at(0).text, "client authentication failed");
+
+    /* nothing to count without a client id; a good secret counts nothing */
+    p = step("code=abc", "192.0.2.1", now);
+    ck_assert(p.what == token_step::next::answer);
+    ck_assert_std_eq(p.throttle_key, "");
+    p = step(std::string("code=abc&client_id=seam&client_secret=") + secret,
+             "192.0.2.1", now);
+    ck_assert(p.what == token_step::next::redeem);
+    ck_assert_std_eq(p.throttle_key, "");
+
+    /* two failures lock this client at this address */
+    for (int i = 0; i < 2; i++) {
+        count_client_failure(ts.get(), config, throttle_key("client",
+                             std::string("seam") + '\0' + "192.0.2.1"),
+                             now);
+    }
+    p = step(std::string("code=abc&client_id=seam&client_secret=") + secret,
+             "192.0.2.1", now);
+    ck_assert(p.what == token_step::next::answer);
+    expect_error(p.answer, 429, "invalid_client");
+    ck_assert_uint_gt(std::stoul(header(p.answer, "Retry-After").value_or(
+                          "0")), 0);
+    /* another address, or another client, is not locked */
+    ck_assert(step(std::string("code=abc&client_id=seam&client_secret=")
+                   + secret, "192.0.2.2", now).what
+              == token_step::next::redeem);
+    ck_assert(step("code=abc&client_id=other%3Aid&client_secret=x",
+                   "192.0.2.1", now).what == token_step::next::redeem);
+}
+END_TEST
+
+/* A replay is logged for the operator, naming the client (RFC 6749
+ * §4.1.2); a full store, with what to do about it. */
+START_TEST(answer_notes)
+{
+    oauth_config config = make_config();
+    redemption r;
+    r.error = oauth_error::invalid_grant;
+    r.description = "authorization code already used";
+    r.replay = true;
+    http_answer a = answer_redemption(r, config, "seam");
+    ck_assert_uint_eq(a.log.size(), 1);
+    ck_assert(a.log[0].at == log_note::level::warn);
+    ck_assert_std_eq(a.log[0].text,
+                     "authorization code already used, by client \"seam\": "
+                     "its grant was revoked");
+    r.replay = false;
+    ck_assert_uint_eq(answer_redemption(r, config, "seam").log.size(), 0);
+    temp_store ts;
+    a = answer_redemption(store_full_redemption(ts.get()), config, "seam");
+    expect_error(a, 503, "temporarily_unavailable");
+    ck_assert(a.log.at(0).at == log_note::level::error);
+    ck_assert_contains(a.log[0].text, "raise map_size");
+}
+END_TEST
+
 Suite *
 token_endpoint_suite()
 {
@@ -955,12 +1041,14 @@ token_endpoint_suite()
     tcase_add_test(tc, basic_malformed);
     tcase_add_test(tc, body_auth_failures);
     tcase_add_test(tc, authenticate_shared);
+    tcase_add_test(tc, client_throttle);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("answer");
     tcase_add_test(tc, answer_success);
     tcase_add_test(tc, answer_errors);
     tcase_add_test(tc, answer_refresh_token);
+    tcase_add_test(tc, answer_notes);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("revoke");

@@ -5,7 +5,8 @@
 using namespace seam;
 
 extern const char *const redirect = "https://x.integrations.getseam.com/cb";
-extern const char *const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+extern const char *const verifier =
+    "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 code_record
 make_code(std::string user, std::string challenge)

@@ -16,6 +16,10 @@ main()
     srunner_add_suite(sr, redirect_policy_suite());
     srunner_add_suite(sr, authorize_suite());
     srunner_add_suite(sr, csrf_suite());
+    srunner_add_suite(sr, authorize_endpoint_suite());
+    srunner_add_suite(sr, cookies_suite());
+    srunner_add_suite(sr, pages_suite());
+    srunner_add_suite(sr, sign_in_suite());
     srunner_add_suite(sr, config_suite());
     srunner_add_suite(sr, records_suite());
     srunner_add_suite(sr, store_suite());
