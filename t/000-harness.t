@@ -290,3 +290,11 @@ location = /c { return 404; }
 --- response_body_like: ^(?:a:|b:|<html>)
 --- no_error_log
 [error]
+
+
+=== TEST 14: error_code_like: a regex for the status
+--- config
+location = /t { return 418; }
+--- request
+GET /t
+--- error_code_like: ^4(?!04)\d\d$

@@ -5,7 +5,8 @@ package Test::Nginx::Seam;
 #
 # Data blocks (run_tests): main_config http_config config workers user
 #   init request pipelined_requests raw_request more_headers timeout
-#   error_code response_headers response_headers_like response_body
+#   error_code error_code_like (a regex instead of a number)
+#   response_headers response_headers_like response_body
 #   response_body_like response_body_unlike error_log no_error_log
 #   must_die; every block also gets two checks: no [alert]/[crit]/[emerg],
 #   no "exited on signal". Each block gets a fresh nginx prefix, store and
@@ -27,10 +28,10 @@ package Test::Nginx::Seam;
 #   --- pipelined_requests eval: an array ref of requests written as in
 #   --- request, sent in order, each on a connection of its own once the
 #   previous answer is read (Test::Nginx uses one keep-alive connection;
-#   nothing here needs that). more_headers, error_code, response_headers,
-#   response_headers_like and the response_body checks then take an array
-#   ref (eval) with one entry per request, undef for no check (error_code:
-#   undef is 200), or a plain value that applies to every request; test
+#   nothing here needs that). more_headers, error_code(_like),
+#   response_headers(_like) and the response_body checks then take an
+#   array ref (eval) with one entry per request, undef for no check
+#   (error_code: undef is 200), or a plain value for every request; test
 #   names end in "(req N)", N from 0:
 #     --- pipelined_requests eval
 #     ["GET /intercoms", "POST /intercoms/ic_1/unlock"]
@@ -748,6 +749,8 @@ sub _request_count {
             if defined $b->request || defined $b->raw_request;
         return scalar @$p;
     }
+    die "block '" . $b->name . "': error_code and error_code_like together\n"
+        if defined $b->error_code && defined $b->error_code_like;
     return defined $b->request || defined $b->raw_request ? 1 : 0;
 }
 
@@ -774,7 +777,7 @@ sub _check_count {
         $n += 1;    # the status code
         $n += _lines(_expect($b, 'response_headers', $i)) + _lines(_expect($b, 'response_headers_like', $i));
         $n += grep { defined _expect($b, $_, $i) } @BODY_CHECKS;
-        _expect($b, $_, $i) for qw(error_code more_headers);    # dies on a bad array
+        _expect($b, $_, $i) for qw(error_code error_code_like more_headers);    # dies on a bad array
     }
     return $n;
 }
@@ -815,10 +818,16 @@ sub _block_requests {
 
 sub _check_response {
     my ($b, $name, $res, $srv, $i) = @_;
-    my $expect = _expect($b, 'error_code', $i) // 200;
-    $expect =~ s/^\s+|\s+$//g;
-    is($res->{status} // '', $expect, "$name - status code")
-        or diag($res->{error} // "raw response:\n$res->{raw}");
+    my $like = _expect($b, 'error_code_like', $i);
+    if (defined $like) {
+        like($res->{status} // '', _regex($like), "$name - status code like")
+            or diag($res->{error} // "raw response:\n$res->{raw}");
+    } else {
+        my $expect = _expect($b, 'error_code', $i) // 200;
+        $expect =~ s/^\s+|\s+$//g;
+        is($res->{status} // '', $expect, "$name - status code")
+            or diag($res->{error} // "raw response:\n$res->{raw}");
+    }
     my $joined = sub { join ', ', @{ $res->{headers}{ lc $_[0] } || [] } };
     for (_lines(_expect($b, 'response_headers', $i))) {
         if (/^\s*!\s*(\S+?)\s*$/) {
