@@ -431,7 +431,8 @@ START_TEST(huge_lengths_refused)
     std::string over = head.substr(0, 2) + std::string(9, '\xff') + "\x02"
                        + varint(0);
     ck_assert(!decode_tombstone(over));
-    std::string padded = head.substr(0, 2) + "\x81\x00" + varint(0);
+    std::string padded = head.substr(0, 2) + std::string("\x81\x00", 2)
+                         + varint(0);
     ck_assert(!decode_tombstone(padded));
 }
 END_TEST
