@@ -742,6 +742,8 @@ sub _regex {
 # one per element of --- pipelined_requests.
 sub _request_count {
     my ($b) = @_;
+    die "block '" . $b->name . "': error_code and error_code_like together\n"
+        if defined $b->error_code && defined $b->error_code_like;
     if (defined(my $p = $b->pipelined_requests)) {
         die "block '" . $b->name . "': pipelined_requests wants an array ref (use eval)\n"
             unless ref $p eq 'ARRAY' && @$p;
@@ -749,8 +751,6 @@ sub _request_count {
             if defined $b->request || defined $b->raw_request;
         return scalar @$p;
     }
-    die "block '" . $b->name . "': error_code and error_code_like together\n"
-        if defined $b->error_code && defined $b->error_code_like;
     return defined $b->request || defined $b->raw_request ? 1 : 0;
 }
 
@@ -775,7 +775,8 @@ sub _check_count {
     $n += 2;    # the always-on error.log checks
     for my $i (0 .. _request_count($b) - 1) {
         $n += 1;    # the status code
-        $n += _lines(_expect($b, 'response_headers', $i)) + _lines(_expect($b, 'response_headers_like', $i));
+        $n += _lines(_expect($b, 'response_headers', $i))
+            + _lines(_expect($b, 'response_headers_like', $i));
         $n += grep { defined _expect($b, $_, $i) } @BODY_CHECKS;
         _expect($b, $_, $i) for qw(error_code error_code_like more_headers);    # dies on a bad array
     }
