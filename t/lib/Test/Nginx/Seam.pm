@@ -286,6 +286,8 @@ for my $sig (qw(INT TERM HUP PIPE)) {
         for (keys %v) {
             die "set_var: bad name '$_' (want [A-Z0-9_]+)\n" unless /^[A-Z0-9_]+$/;
             die "set_var: $_ has no value\n" unless defined $v{$_};
+            die "set_var: TEST_NGINX_$_ is the harness's\n"
+                if exists $self->vars->{"TEST_NGINX_$_"} && !exists $self->{vars}{$_};
             $self->{vars}{$_} = $v{$_};
         }
         return $self;
@@ -894,7 +896,7 @@ sub _run_block {
         eval { _run_init($b, $srv); 1 } or $err = "--- init failed: $@";
     }
     my @res;
-    if (!defined $err) {
+    if (!defined $err && _request_count($b)) {
         my @reqs = eval { _block_requests($b, $srv) } or $err = "cannot build the request: $@";
         @res = map { _exchange($srv->port, @$_, $b->timeout) } @reqs unless defined $err;
     }
