@@ -1,6 +1,6 @@
 # Self-test of t/lib/Test/Nginx/Seam.pm with stock nginx directives only, so
-# it passes before the module exists. The data blocks run first (run_tests
-# plans for them and for the flow tests below), then the flow test.
+# it passes before the module exists. The flow test runs first, then the
+# data blocks (run_tests), and done_testing() closes the plan.
 use lib 't/lib';
 use Test::Nginx::Seam;
 use File::Temp ();
@@ -29,9 +29,6 @@ SH
     chmod 0755, "$fake/seam-oauth";
 }
 $ENV{SEAM_OAUTH_CLI} = "$fake/seam-oauth";
-
-plan tests => count_block_tests() + 22;
-run_tests();
 
 # ---- flow test: start_nginx + http + reload + restart + http_parallel
 my $n = start_nginx(
@@ -81,10 +78,20 @@ is_deeply(scalar form_decode('a=1&a=2&c'), { a => 1, c => '' }, 'form_decode has
 is_deeply([ parse_location('https://c.example/cb?code=a%2Fb&state=s#x=1') ],
           [ 'https://c.example/cb', { code => 'a/b', state => 's' }, { x => 1 } ], 'parse_location');
 
+# how a block's request is written out: comment lines skipped, header
+# values kept to their last byte (trailing whitespace included)
+my ($bytes) = Test::Nginx::Seam::_build_block_request(
+    $n, "# a comment\nPOST /x\nbody", "# a comment\nX-T:  a b  \nX-U: 1");
+is($bytes, "POST /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-T: a b  \r\nX-U: 1\r\n"
+           . "Content-Length: 4\r\n\r\nbody", 'block request: comments, trailing whitespace kept');
+
 $n->assert_clean_log('flow');
 my $pid = $n->pid;
 $n->stop;
 ok(!kill(0, $pid) || `ps -o stat= -p $pid` =~ /Z/, 'flow: master gone after stop');
+
+run_tests();
+done_testing();
 
 __DATA__
 
@@ -247,3 +254,47 @@ HEAD /h
 --- response_headers
 Content-Length: 4
 --- response_body chomp
+
+
+
+=== TEST 12: --- init runs once nginx is up; set_var defines template variables
+--- config
+location = /echo { return 200 "$http_x_v:$arg_a"; }
+--- init
+my $r = http($srv, 'GET', '/echo?a=up');
+$srv->set_var(SEEN => $r->{body}, TWICE => $srv->port * 2);
+--- request
+# the variables reach the request line, more_headers and the expected values
+GET /echo?a=$TEST_NGINX_TWICE
+--- more_headers
+X-V: $TEST_NGINX_SEEN
+--- response_body: :up:$TEST_NGINX_TWICE
+
+
+
+=== TEST 13: pipelined_requests: sent in order, one connection each; an array holds one entry per request, undef for none
+--- config
+location = /a { return 200 "a:$http_x_n"; }
+location = /b { return 201 "b:$content_length"; }
+location = /c { return 404; }
+--- pipelined_requests eval
+["GET /a", "POST /b\nhello", "# a comment line\nGET /c"]
+--- more_headers eval
+["X-N: 1", "", "X-N: 3"]
+--- error_code eval
+[200, 201, 404]
+--- response_headers eval
+["Content-Length: 3", undef, "!Location"]
+--- response_body eval
+["a:1", "b:5", undef]
+--- response_body_like: ^(?:a:|b:|<html>)
+--- no_error_log
+[error]
+
+
+=== TEST 14: error_code_like: a regex for the status
+--- config
+location = /t { return 418; }
+--- request
+GET /t
+--- error_code_like: ^4(?!04)\d\d$

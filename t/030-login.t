@@ -5,8 +5,6 @@ use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
-plan tests => 53;
-
 my $n = start_nginx(http_config => http_config(), config => server_config(),
                     workers => 2, users => ["$OWNER $PASSWORD", "other\@example.com another-password"]);
 
@@ -42,92 +40,6 @@ is($wrong->{header}->('x-frame-options'), 'DENY', 'row 21: failed sign-in page i
 
 # the e-mail is compared case-insensitively
 is(login($n, email => uc $OWNER)->{status}, 303, 'e-mail case does not matter');
-
-# row 19: CSRF
-my ($page, $cookie, $csrf) = login_page($n);
-my @fields = (client_id => 'seam', redirect_uri => $SEAM_REDIRECT, state => 'st-1',
-              response_type => 'code', email => $OWNER, password => $PASSWORD);
-my $post = sub {
-    my (%o) = @_;
-    return http($n, 'POST', '/authorize',
-        headers => [ 'Content-Type' => 'application/x-www-form-urlencoded',
-                     ($o{cookie} ? (Cookie => $o{cookie}) : ()), @{ $o{headers} || [] } ],
-        body => form_encode(@fields, (defined $o{csrf} ? (csrf_token => $o{csrf}) : ()),
-                            @{ $o{extra} || [] }));
-};
-is($post->(cookie => $cookie)->{status}, 403, 'row 19: no CSRF token: 403');
-is($post->(csrf => $csrf)->{status}, 403, 'row 19: no cookie: 403');
-is($post->(cookie => $cookie, csrf => $csrf =~ s/.$/$& eq 'A' ? 'B' : 'A'/er)->{status}, 403,
-   'row 19: altered CSRF token: 403');
-is($post->(cookie => 'seam_oauth_csrf=AAAAAAAAAAAAAAAAAAAAAA', csrf => $csrf)->{status}, 403,
-   'row 19: another cookie: 403');
-my $forged = $post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'https://evil.example' ]);
-is($forged->{status}, 403, 'row 19: cross-site Origin: 403');
-ok(!defined $forged->{header}->('location'), 'row 19: no redirect');
-is($forged->{header}->('x-frame-options'), 'DENY', 'row 21: the 403 page is not framable');
-like($forged->{header}->('content-security-policy'), qr/frame-ancestors 'none'/, 'row 21: and has CSP frame-ancestors');
-is($forged->{header}->('referrer-policy'), 'same-origin', 'row 8: the 403 page sends no referrer to other sites');
-# Sec-Fetch-Site, which browsers compute themselves, outranks Origin
-is($post->(cookie => $cookie, csrf => $csrf,
-           headers => [ Origin => 'http://localhost', 'Sec-Fetch-Site' => 'cross-site' ])->{status}, 403,
-   'row 19: Sec-Fetch-Site: cross-site with a good token: 403');
-is($post->(cookie => $cookie, csrf => $csrf,
-           headers => [ Origin => 'null', 'Sec-Fetch-Site' => 'same-site' ])->{status}, 403,
-   'row 19: Sec-Fetch-Site: same-site (a sibling subdomain): 403');
-# Origin: null (a no-referrer policy, a sandboxed frame) says nothing: the
-# token decides, as it does when no Origin is sent (curl, OAuth libraries)
-is($post->(cookie => $cookie, headers => [ Origin => 'null' ])->{status}, 403,
-   'row 19: Origin null without a token: 403');
-is($post->(cookie => $cookie, csrf => $csrf =~ s/.$/$& eq 'A' ? 'B' : 'A'/er,
-           headers => [ Origin => 'null' ])->{status}, 403,
-   'row 19: Origin null with an altered token: 403');
-like($post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'null' ])->{body}, qr/name="decision"/,
-   'Origin null with a good token: signed in (the consent page)');
-like($post->(cookie => $cookie, csrf => $csrf)->{body}, qr/name="decision"/,
-   'no Origin with a good token: signed in');
-is($post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'http://localhost.evil.example' ])->{status}, 403,
-   'row 19: Origin on a longer host: 403');
-# the token is bound to the request it was issued for
-my $other = http($n, 'POST', '/authorize',
-    headers => [ 'Content-Type' => 'application/x-www-form-urlencoded', Cookie => $cookie ],
-    body => form_encode(client_id => 'seam', redirect_uri => 'https://evil.integrations.getseam.com/cb',
-                        state => 'st-1', response_type => 'code', csrf_token => $csrf,
-                        email => $OWNER, password => $PASSWORD));
-is($other->{status}, 403, 'row 19: a token for another redirect_uri: 403');
-# what Chromium sends on the form's POST under the page's same-origin policy
-my $ok = $post->(cookie => $cookie, csrf => $csrf,
-                 headers => [ Origin => 'http://localhost', 'Sec-Fetch-Site' => 'same-origin',
-                              'Sec-Fetch-Mode' => 'navigate', Referer => 'http://localhost/authorize?x=1' ]);
-like($ok->{body}, qr/name="decision"/, 'same-origin Origin and a good token: signed in (the consent page)');
-like($post->(cookie => $cookie, csrf => $csrf, headers => [ Origin => 'https://localhost' ])->{body}, qr/name="decision"/,
-   'same host over https (TLS ended in front of nginx): signed in');
-
-# no credential is checked before the CSRF check: a forged POST with a
-# wrong password gets 403 and no failed sign-in is logged for it
-my $failed_before = () = $n->error_log =~ /failed sign-in/g;
-$post->(cookie => $cookie, extra => [ password2 => 'x' ]);
-@fields = (@fields[0 .. 9], password => 'wrong');
-is($post->(cookie => $cookie, csrf => 'x')->{status}, 403, 'forged POST with a wrong password: 403');
-select(undef, undef, undef, 0.3);
-my $failed_after = () = $n->error_log =~ /failed sign-in/g;
-is($failed_after, $failed_before, 'forged requests never reach the password check');
-@fields = (@fields[0 .. 9], password => $PASSWORD);
-
-# a bad redirect_uri in the POST is refused on our page, never redirected
-my $bad = http($n, 'POST', '/authorize',
-    headers => [ 'Content-Type' => 'application/x-www-form-urlencoded', Cookie => $cookie ],
-    body => form_encode(client_id => 'seam', redirect_uri => 'https://evil.example/cb',
-                        response_type => 'code', csrf_token => $csrf,
-                        email => $OWNER, password => $PASSWORD));
-is($bad->{status}, 400, 'POST with an unregistered redirect_uri: 400');
-ok(!defined $bad->{header}->('location'), 'and no Location');
-
-# duplicate parameters in the body
-my $dup = http($n, 'POST', '/authorize',
-    headers => [ 'Content-Type' => 'application/x-www-form-urlencoded', Cookie => $cookie ],
-    body => form_encode(@fields, csrf_token => $csrf) . '&password=x');
-is($dup->{status}, 400, 'POST with a parameter twice: 400');
-like($dup->{body}, qr/password given more than once/, 'says which');
 
 # the code is bound to the owner: another owner gets another user_id
 my $t1 = exchange($n, scalar obtain_code($n));
@@ -170,3 +82,246 @@ ok(@refused >= 1, 'hash pool: and the full queue refuses others with 503 (' . sc
 is(@served + @refused, 6, 'hash pool: every answer is one or the other');
 like($h->error_log, qr/cannot post a task to thread pool "seam_hash"/, 'hash pool: the log names the pool');
 $h->stop;
+
+# row 19 (CSRF) and the POST's other refusals: data blocks, each after
+# loading the login page for its CSRF cookie and token
+$Test::Nginx::Seam::DEFAULT{http_config} = http_config();
+$Test::Nginx::Seam::DEFAULT{config} = server_config();
+$Test::Nginx::Seam::DEFAULT{workers} = 2;
+$Test::Nginx::Seam::DEFAULT{user} = "$OWNER $PASSWORD";
+# for --- init: the login page's CSRF cookie and token
+sub page_vars {
+    my ($srv, %alter) = @_;
+    my (undef, $cookie, $csrf) = login_page($srv);
+    $csrf =~ s/.$/$& eq 'A' ? 'B' : 'A'/e if $alter{csrf};
+    $srv->set_var(COOKIE => $cookie, CSRF => $csrf);
+}
+run_tests();
+done_testing();
+
+__DATA__
+
+=== TEST 1: row 19: no CSRF token: 403
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery
+--- error_code: 403
+
+=== TEST 2: row 19: no cookie: 403
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery&csrf_token=$TEST_NGINX_CSRF
+--- error_code: 403
+
+=== TEST 3: row 19: an altered CSRF token: 403
+--- init
+page_vars($srv, csrf => 'altered');
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery&csrf_token=$TEST_NGINX_CSRF
+--- error_code: 403
+
+=== TEST 4: row 19: another cookie: 403
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: seam_oauth_csrf=AAAAAAAAAAAAAAAAAAAAAA
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery&csrf_token=$TEST_NGINX_CSRF
+--- error_code: 403
+
+=== TEST 5: row 19: a cross-site Origin: 403, no redirect; row 21: the 403 page is not framable (X-Frame-Options, CSP frame-ancestors); row 8: it sends no referrer to other sites
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+Origin: https://evil.example
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery&csrf_token=$TEST_NGINX_CSRF
+--- error_code: 403
+--- response_headers
+!Location
+X-Frame-Options: DENY
+Referrer-Policy: same-origin
+--- response_headers_like
+Content-Security-Policy: frame-ancestors 'none'
+
+=== TEST 6: row 19: Sec-Fetch-Site, which browsers compute themselves, outranks Origin: cross-site with a good token: 403
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+Origin: http://localhost
+Sec-Fetch-Site: cross-site
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery&csrf_token=$TEST_NGINX_CSRF
+--- error_code: 403
+
+=== TEST 7: row 19: Sec-Fetch-Site: same-site (a sibling subdomain): 403
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+Origin: null
+Sec-Fetch-Site: same-site
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery&csrf_token=$TEST_NGINX_CSRF
+--- error_code: 403
+
+=== TEST 8: row 19: Origin null (a no-referrer policy, a sandboxed frame) says nothing, the token decides: without a token: 403
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+Origin: null
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery
+--- error_code: 403
+
+=== TEST 9: row 19: Origin null with an altered token: 403
+--- init
+page_vars($srv, csrf => 'altered');
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+Origin: null
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery&csrf_token=$TEST_NGINX_CSRF
+--- error_code: 403
+
+=== TEST 10: Origin null with a good token: signed in (the consent page)
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+Origin: null
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery&csrf_token=$TEST_NGINX_CSRF
+--- response_body_like: name="decision"
+
+=== TEST 11: no Origin (curl, OAuth libraries) with a good token: signed in
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery&csrf_token=$TEST_NGINX_CSRF
+--- response_body_like: name="decision"
+
+=== TEST 12: row 19: Origin on a longer host: 403
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+Origin: http://localhost.evil.example
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery&csrf_token=$TEST_NGINX_CSRF
+--- error_code: 403
+
+=== TEST 13: row 19: the token is bound to the request it was issued for: a token for another redirect_uri: 403
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fevil.integrations.getseam.com%2Fcb&state=st-1&response_type=code&csrf_token=$TEST_NGINX_CSRF&email=owner%40example.com&password=correct%20horse%20battery
+--- error_code: 403
+
+=== TEST 14: what Chromium sends on the form's POST under the page's same-origin policy: same-origin Origin and a good token: signed in (the consent page)
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+Origin: http://localhost
+Sec-Fetch-Site: same-origin
+Sec-Fetch-Mode: navigate
+Referer: http://localhost/authorize?x=1
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery&csrf_token=$TEST_NGINX_CSRF
+--- response_body_like: name="decision"
+
+=== TEST 15: the same host over https (TLS ended in front of nginx): signed in
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+Origin: https://localhost
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery&csrf_token=$TEST_NGINX_CSRF
+--- response_body_like: name="decision"
+
+=== TEST 16: no credential is checked before the CSRF check: forged POSTs (the second with a wrong password) get 403 and never reach the password check
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+--- pipelined_requests eval
+["POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery&password2=x",
+ "POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=wrong&csrf_token=x"]
+--- error_code eval
+[403, 403]
+--- no_error_log
+failed sign-in
+
+=== TEST 17: a bad redirect_uri in the POST is refused on our page, never redirected
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&response_type=code&csrf_token=$TEST_NGINX_CSRF&email=owner%40example.com&password=correct%20horse%20battery
+--- error_code: 400
+--- response_headers
+!Location
+
+=== TEST 18: a parameter twice in the body: 400, and the page says which
+--- init
+page_vars($srv);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery&csrf_token=$TEST_NGINX_CSRF&password=x
+--- error_code: 400
+--- response_body_like: password given more than once

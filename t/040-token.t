@@ -1,20 +1,30 @@
-# POST /oauth/token: security.md rows 23-35 and 37, RFC 6749 §5.
+# POST /oauth/token: security.md rows 23-35 and 37, RFC 6749 §5. One
+# request each in the data blocks (a block's --- init signs in for a fresh
+# code first when it needs one); row 29's redemptions in a row, with the
+# token each gives, in the script part.
 use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
-use MIME::Base64 qw(encode_base64);
 
-plan tests => 121;
+my $http_config = http_config(extra => 'seam_oauth_code_ttl 2s;');
+$Test::Nginx::Seam::DEFAULT{http_config} = $http_config;
+$Test::Nginx::Seam::DEFAULT{config} = server_config();
+$Test::Nginx::Seam::DEFAULT{workers} = 2;
+$Test::Nginx::Seam::DEFAULT{user} = "$OWNER $PASSWORD";
 
-my $n = start_nginx(http_config => http_config(extra => 'seam_oauth_code_ttl 2s;'),
-                    config => server_config(), workers => 2, users => ["$OWNER $PASSWORD"]);
+# /authorize parameters of the clients outside Seam's intercom guide, for
+# obtain_code in --- init; c2's challenge is RFC 7636 appendix B's
+our @C1 = (client_id => 'c1', response_type => 'code', redirect_uri => 'https://integrations.getseam.com/cb');
+our @C2 = (client_id => 'c2', response_type => 'code', redirect_uri => 'https://client2.example/cb',
+           code_challenge => 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method => 'S256');
+
+my $n = start_nginx(http_config => $http_config, config => server_config(),
+                    workers => 2, users => ["$OWNER $PASSWORD"]);
 
 sub post_token {
     my (%o) = @_;
     my $r = http($n, 'POST', '/oauth/token',
-        headers => [ 'Content-Type' => $o{type} // 'application/x-www-form-urlencoded',
-                     @{ $o{headers} || [] } ],
-        body => $o{body});
+        headers => [ 'Content-Type' => 'application/x-www-form-urlencoded' ], body => $o{body});
     $r->{json} = json($r->{body});
     return $r;
 }
@@ -26,78 +36,8 @@ sub is_error {
     is($r->{header}->('cache-control'), 'no-store', "$why: no-store");
 }
 
-sub basic { 'Basic ' . encode_base64(join(':', @_), '') }
-
-# row 23: GET
-my $get = http($n, 'GET', '/oauth/token?code=x');
-is($get->{status}, 405, 'row 23: GET: 405');
-is($get->{header}->('allow'), 'POST', 'row 23: Allow: POST');
-is(json($get->{body})->{error}, 'invalid_request', 'row 23: invalid_request');
-
-# row 37 and Seam's intercom guide: form body, no grant_type
-my $code = obtain_code($n);
-my $ok = post_token(body => form_encode(code => $code, client_id => 'seam', client_secret => 'seamsecret'));
-is($ok->{status}, 200, 'row 25: no grant_type with a code: authorization_code');
-is($ok->{header}->('cache-control'), 'no-store', 'row 37: Cache-Control: no-store');
-is($ok->{header}->('pragma'), 'no-cache', 'row 37: Pragma: no-cache');
-like($ok->{header}->('content-type'), qr{^application/json}, 'row 37: JSON');
-is($ok->{json}{token_type}, 'Bearer', 'row 37: token_type Bearer');
-is($ok->{json}{expires_in}, 3600, 'row 37: expires_in');
-like($ok->{json}{access_token}, qr/^[A-Za-z0-9_-]{51}$/, 'an access token: issue time and 256 random bits');
-like($ok->{json}{user_id}, qr/^u_[0-9a-f]{32}$/, 'user_id');
-
-# row 24: JSON bodies, as Seam's guide shows
-$code = obtain_code($n);
-my $js = post_token(type => 'application/json; charset=utf-8',
-    body => qq({"code":"$code","client_id":"seam","client_secret":"seamsecret"}));
-is($js->{status}, 200, 'row 24: a JSON object of strings is accepted');
-is_error(post_token(type => 'application/json', body => '["code"]'), 400, 'invalid_request', 'row 24: JSON array');
-is_error(post_token(type => 'application/json', body => '{"code":1,"client_id":"seam","client_secret":"seamsecret"}'),
-         400, 'invalid_request', 'row 24: a number value');
-is_error(post_token(type => 'application/json', body => '{"code":"a","code":"b","client_id":"seam","client_secret":"seamsecret"}'),
-         400, 'invalid_request', 'row 24: a JSON name twice');
-is_error(post_token(type => 'application/json', body => '{"code":'), 400, 'invalid_request', 'row 24: truncated JSON');
-is_error(post_token(type => 'text/plain', body => 'code=x'), 400, 'invalid_request', 'row 24: other content type');
-
-# row 25: grant types
-is_error(post_token(body => form_encode(grant_type => 'password', username => $OWNER, password => $PASSWORD,
-                                        client_id => 'seam', client_secret => 'seamsecret')),
-         400, 'unsupported_grant_type', 'row 25: grant_type=password');
-is_error(post_token(body => form_encode(grant_type => 'foo', code => 'x', client_id => 'seam', client_secret => 'seamsecret')),
-         400, 'unsupported_grant_type', 'row 25: grant_type=foo');
-is_error(post_token(body => form_encode(client_id => 'seam', client_secret => 'seamsecret')),
-         400, 'invalid_request', 'no grant_type and no code');
-
-# row 26-28: client authentication
-my $r = post_token(body => form_encode(grant_type => 'authorization_code', code => 'x'),
-                   headers => [ Authorization => basic('seam', 'wrong') ]);
-is_error($r, 401, 'invalid_client', 'row 26: Basic with a wrong secret');
-is($r->{header}->('www-authenticate'), 'Basic realm="seam-oauth"', 'row 26: WWW-Authenticate: Basic');
-$r = post_token(body => form_encode(code => 'x', client_id => 'seam', client_secret => 'wrong'));
-is_error($r, 401, 'invalid_client', 'body secret wrong');
-ok(!defined $r->{header}->('www-authenticate'), 'no Basic challenge when Basic was not used');
-is_error(post_token(body => form_encode(code => 'x', client_id => 'mallory', client_secret => 'seamsecret')),
-         401, 'invalid_client', 'unknown client');
-is_error(post_token(body => form_encode(code => 'x', client_secret => 'seamsecret')),
-         401, 'invalid_client', 'no client_id');
-is_error(post_token(body => form_encode(code => 'x', client_secret => 'seamsecret'),
-                    headers => [ Authorization => basic('seam', 'seamsecret') ]),
-         400, 'invalid_request', 'row 27: Basic and a body secret');
-is_error(post_token(body => 'code=x', headers => [ Authorization => 'Basic !!!notbase64' ]),
-         401, 'invalid_client', 'row 28: malformed base64');
-is_error(post_token(body => 'code=x', headers => [ Authorization => 'Basic ' . encode_base64('seamseamsecret', '') ]),
-         401, 'invalid_client', 'row 28: no colon');
-is_error(post_token(body => 'code=x', headers => [ Authorization => 'Basic ' . encode_base64('seam%3Aseamsecret:', '') ]),
-         401, 'invalid_client', 'row 28: %-encoded colon in the id');
-is_error(post_token(body => 'code=x', headers => [ Authorization => 'Basic ' . ('A' x 4096) ]),
-         401, 'invalid_client', 'row 28: 4 KB header');
-# Basic works (id and secret form-encoded first, RFC 6749 §2.3.1)
-$code = obtain_code($n);
-is(post_token(body => form_encode(code => $code), headers => [ Authorization => basic('seam', 'seamsecret') ])->{status},
-   200, 'client_secret_basic works');
-
 # row 29: the same code twice, sequentially
-$code = obtain_code($n);
+my $code = obtain_code($n);
 my $first = post_token(body => form_encode(code => $code, client_id => 'seam', client_secret => 'seamsecret'));
 is($first->{status}, 200, 'row 29: first redemption');
 is(api_call($n, $first->{json}{access_token})->{status}, 200, 'row 29: its token works');
@@ -107,94 +47,472 @@ is(api_call($n, $first->{json}{access_token})->{status}, 401, 'row 29: the first
 is_error(post_token(body => form_encode(code => $code, client_id => 'seam', client_secret => 'seamsecret')),
          400, 'invalid_grant', 'row 29: third redemption');
 
-# row 30: expired code (TTL 2 s here)
-$code = obtain_code($n);
-select(undef, undef, undef, 3.1);
-is_error(post_token(body => form_encode(code => $code, client_id => 'seam', client_secret => 'seamsecret')),
-         400, 'invalid_grant', 'row 30: code after expiry');
-
-# row 31: code of seam redeemed by c1
-$code = obtain_code($n);
-is_error(post_token(body => form_encode(code => $code, client_id => 'c1', client_secret => 'c1secret')),
-         400, 'invalid_grant', 'row 31: code of another client');
-
-# row 32: redirect_uri absent or different, for a client outside Seam's guide
-my $c1 = [ client_id => 'c1', response_type => 'code', redirect_uri => 'https://integrations.getseam.com/cb' ];
-$code = obtain_code($n, params => $c1);
-is_error(post_token(body => form_encode(grant_type => 'authorization_code', code => $code,
-                                        client_id => 'c1', client_secret => 'c1secret')),
-         400, 'invalid_grant', 'row 32: redirect_uri absent');
-$code = obtain_code($n, params => $c1);
-is_error(post_token(body => form_encode(grant_type => 'authorization_code', code => $code,
-                                        redirect_uri => 'https://integrations.getseam.com/cb/',
-                                        client_id => 'c1', client_secret => 'c1secret')),
-         400, 'invalid_grant', 'row 32: redirect_uri different');
-$code = obtain_code($n, params => $c1);
-is(post_token(body => form_encode(grant_type => 'authorization_code', code => $code,
-                                  redirect_uri => 'https://integrations.getseam.com/cb',
-                                  client_id => 'c1', client_secret => 'c1secret'))->{status},
-   200, 'row 32: the same redirect_uri: 200');
-# Seam's intercom guide sends no redirect_uri; a wrong one is still refused
-$code = obtain_code($n);
-is_error(post_token(body => form_encode(code => $code, redirect_uri => 'https://x.integrations.getseam.com/other',
-                                        client_id => 'seam', client_secret => 'seamsecret')),
-         400, 'invalid_grant', 'intercom guide client: a different redirect_uri');
-
-# row 33: PKCE (RFC 7636 appendix B pair)
-my $verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
-my $challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
-my $c2 = [ client_id => 'c2', response_type => 'code', redirect_uri => 'https://client2.example/cb',
-           code_challenge => $challenge, code_challenge_method => 'S256' ];
-my @c2auth = (grant_type => 'authorization_code', redirect_uri => 'https://client2.example/cb',
-              client_id => 'c2', client_secret => 'c2secret');
-$code = obtain_code($n, params => $c2);
-is_error(post_token(body => form_encode(@c2auth, code => $code, code_verifier => 'x' x 43)),
-         400, 'invalid_grant', 'row 33: wrong verifier');
-$code = obtain_code($n, params => $c2);
-is_error(post_token(body => form_encode(@c2auth, code => $code)), 400, 'invalid_grant', 'row 33: missing verifier');
-$code = obtain_code($n, params => $c2);
-is(post_token(body => form_encode(@c2auth, code => $code, code_verifier => $verifier))->{status}, 200,
-   'row 33: the right verifier');
-$code = obtain_code($n, params => $c1);
-is_error(post_token(body => form_encode(grant_type => 'authorization_code', code => $code,
-                                        redirect_uri => 'https://integrations.getseam.com/cb',
-                                        client_id => 'c1', client_secret => 'c1secret', code_verifier => $verifier)),
-         400, 'invalid_grant', 'row 33: verifier without a challenge (downgrade)');
-
-# row 34: duplicate parameters
-my $d = post_token(body => 'code=a&code=b&client_id=seam&client_secret=seamsecret');
-is_error($d, 400, 'invalid_request', 'row 34: code twice');
-like($d->{json}{error_description}, qr/code given more than once/, 'row 34: says which');
-
-# row 35: big and chunked bodies
-is(post_token(body => 'code=' . ('a' x (1024 * 1024)))->{status}, 413, 'row 35: 1 MB body: 413');
-is(post_token(body => 'code=' . ('a' x 20000))->{status}, 413, 'row 35: 20 KB body: 413');
-$code = obtain_code($n);
-my $body = form_encode(code => $code, client_id => 'seam', client_secret => 'seamsecret');
-my $chunked = Test::Nginx::Seam::http_raw($n,
-    "POST /oauth/token HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-    . "Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
-    . sprintf("%x\r\n%s\r\n0\r\n\r\n", length $body, $body));
-is($chunked->{status}, 200, 'row 35: a chunked body is read');
-my $big_chunked = Test::Nginx::Seam::http_raw($n,
-    "POST /oauth/token HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-    . "Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
-    . join('', map { sprintf("%x\r\n%s\r\n", 4000, 'a' x 4000) } 1 .. 6) . "0\r\n\r\n");
-is($big_chunked->{status}, 413, 'row 35: a 24 KB chunked body without a length: 413');
-
-# bad percent-encoding and NUL in the body
-is_error(post_token(body => 'code=%zz&client_id=seam&client_secret=seamsecret'), 400, 'invalid_request', 'bad percent-encoding');
-is_error(post_token(body => 'code=a%00b&client_id=seam&client_secret=seamsecret'), 400, 'invalid_request', 'NUL byte');
-
-# a code is single-use whatever happened: a failed PKCE check consumes it
-$code = obtain_code($n, params => $c2);
-post_token(body => form_encode(@c2auth, code => $code, code_verifier => 'y' x 43));
-is_error(post_token(body => form_encode(@c2auth, code => $code, code_verifier => $verifier)),
-         400, 'invalid_grant', 'a code cannot be retried after a failed PKCE check');
-
-# error strings are printable ASCII without '"' or '\' (RFC 6749 §5.2)
-my $e = post_token(body => form_encode(code => "\x{01}\"\\", client_id => 'seam', client_secret => 'seamsecret'));
-unlike($e->{body}, qr/[\x00-\x1f]/, 'no control characters in error bodies');
-
 $n->stop;
 $n->assert_clean_log;
+
+run_tests();
+done_testing();
+
+__DATA__
+
+=== TEST 1: row 23: GET: 405, Allow: POST, invalid_request
+--- request
+GET /oauth/token?code=x
+--- error_code: 405
+--- response_headers
+Allow: POST
+--- response_body_like: "error":"invalid_request"
+
+=== TEST 2: row 25: no grant_type with a code: authorization_code; row 37: Cache-Control: no-store, Pragma: no-cache, JSON, token_type Bearer, expires_in; an access token of issue time and 256 random bits; user_id
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv));
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+code=$TEST_NGINX_CODE&client_id=seam&client_secret=seamsecret
+--- error_code: 200
+--- response_headers
+Cache-Control: no-store
+Pragma: no-cache
+--- response_headers_like
+Content-Type: ^application/json
+--- response_body_like: ^\{"access_token":"[A-Za-z0-9_-]{51}","expires_in":3600,.*"token_type":"Bearer","user_id":"u_[0-9a-f]{32}"\}$
+
+=== TEST 3: row 24: a JSON object of strings is accepted, as Seam's guide shows
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv));
+--- more_headers
+Content-Type: application/json; charset=utf-8
+--- request chomp
+POST /oauth/token
+{"code":"$TEST_NGINX_CODE","client_id":"seam","client_secret":"seamsecret"}
+--- error_code: 200
+
+=== TEST 4: row 24: a JSON array: invalid_request
+--- more_headers
+Content-Type: application/json
+--- request chomp
+POST /oauth/token
+["code"]
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_request"
+
+=== TEST 5: row 24: a number value: invalid_request
+--- more_headers
+Content-Type: application/json
+--- request chomp
+POST /oauth/token
+{"code":1,"client_id":"seam","client_secret":"seamsecret"}
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_request"
+
+=== TEST 6: row 24: a JSON name twice: invalid_request
+--- more_headers
+Content-Type: application/json
+--- request chomp
+POST /oauth/token
+{"code":"a","code":"b","client_id":"seam","client_secret":"seamsecret"}
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_request"
+
+=== TEST 7: row 24: truncated JSON: invalid_request
+--- more_headers
+Content-Type: application/json
+--- request chomp
+POST /oauth/token
+{"code":
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_request"
+
+=== TEST 8: row 24: other content type: invalid_request
+--- more_headers
+Content-Type: text/plain
+--- request chomp
+POST /oauth/token
+code=x
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_request"
+
+=== TEST 9: row 25: grant_type=password: unsupported_grant_type
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+grant_type=password&username=owner%40example.com&password=correct%20horse%20battery&client_id=seam&client_secret=seamsecret
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"unsupported_grant_type"
+
+=== TEST 10: row 25: grant_type=foo: unsupported_grant_type
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+grant_type=foo&code=x&client_id=seam&client_secret=seamsecret
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"unsupported_grant_type"
+
+=== TEST 11: no grant_type and no code: invalid_request
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+client_id=seam&client_secret=seamsecret
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_request"
+
+=== TEST 12: row 26: Basic with a wrong secret: 401 invalid_client, WWW-Authenticate: Basic
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+# seam:wrong
+Authorization: Basic c2VhbTp3cm9uZw==
+--- request chomp
+POST /oauth/token
+grant_type=authorization_code&code=x
+--- error_code: 401
+--- response_headers
+Cache-Control: no-store
+WWW-Authenticate: Basic realm="seam-oauth"
+--- response_body_like: "error":"invalid_client"
+
+=== TEST 13: body secret wrong: 401 invalid_client; no Basic challenge when Basic was not used
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+code=x&client_id=seam&client_secret=wrong
+--- error_code: 401
+--- response_headers
+Cache-Control: no-store
+!WWW-Authenticate
+--- response_body_like: "error":"invalid_client"
+
+=== TEST 14: unknown client: 401 invalid_client
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+code=x&client_id=mallory&client_secret=seamsecret
+--- error_code: 401
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_client"
+
+=== TEST 15: no client_id: 401 invalid_client
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+code=x&client_secret=seamsecret
+--- error_code: 401
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_client"
+
+=== TEST 16: row 27: Basic and a body secret: invalid_request
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+# seam:seamsecret
+Authorization: Basic c2VhbTpzZWFtc2VjcmV0
+--- request chomp
+POST /oauth/token
+code=x&client_secret=seamsecret
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_request"
+
+=== TEST 17: row 28: malformed base64: 401 invalid_client
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Authorization: Basic !!!notbase64
+--- request chomp
+POST /oauth/token
+code=x
+--- error_code: 401
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_client"
+
+=== TEST 18: row 28: no colon: 401 invalid_client
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+# seamseamsecret
+Authorization: Basic c2VhbXNlYW1zZWNyZXQ=
+--- request chomp
+POST /oauth/token
+code=x
+--- error_code: 401
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_client"
+
+=== TEST 19: row 28: %-encoded colon in the id: 401 invalid_client
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+# seam%3Aseamsecret:
+Authorization: Basic c2VhbSUzQXNlYW1zZWNyZXQ6
+--- request chomp
+POST /oauth/token
+code=x
+--- error_code: 401
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_client"
+
+=== TEST 20: row 28: 4 KB header: 401 invalid_client
+--- more_headers eval
+"Content-Type: application/x-www-form-urlencoded\nAuthorization: Basic " . ('A' x 4096)
+--- request chomp
+POST /oauth/token
+code=x
+--- error_code: 401
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_client"
+
+=== TEST 21: client_secret_basic works (id and secret form-encoded first, RFC 6749 §2.3.1)
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv));
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+# seam:seamsecret
+Authorization: Basic c2VhbTpzZWFtc2VjcmV0
+--- request chomp
+POST /oauth/token
+code=$TEST_NGINX_CODE
+--- error_code: 200
+
+=== TEST 22: row 30: a code after expiry (TTL 2 s here): invalid_grant
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv));
+sleep 3.1;
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+code=$TEST_NGINX_CODE&client_id=seam&client_secret=seamsecret
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_grant"
+
+=== TEST 23: row 31: a code of seam redeemed by c1: invalid_grant
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv));
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+code=$TEST_NGINX_CODE&client_id=c1&client_secret=c1secret
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_grant"
+
+=== TEST 24: row 32: redirect_uri absent, for a client outside Seam's guide: invalid_grant
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv, params => \@C1));
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+grant_type=authorization_code&code=$TEST_NGINX_CODE&client_id=c1&client_secret=c1secret
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_grant"
+
+=== TEST 25: row 32: redirect_uri different: invalid_grant
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv, params => \@C1));
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+grant_type=authorization_code&code=$TEST_NGINX_CODE&redirect_uri=https%3A%2F%2Fintegrations.getseam.com%2Fcb%2F&client_id=c1&client_secret=c1secret
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_grant"
+
+=== TEST 26: row 32: the same redirect_uri: 200
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv, params => \@C1));
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+grant_type=authorization_code&code=$TEST_NGINX_CODE&redirect_uri=https%3A%2F%2Fintegrations.getseam.com%2Fcb&client_id=c1&client_secret=c1secret
+--- error_code: 200
+
+=== TEST 27: Seam's intercom guide sends no redirect_uri; a different one is still refused: invalid_grant
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv));
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+code=$TEST_NGINX_CODE&redirect_uri=https%3A%2F%2Fx.integrations.getseam.com%2Fother&client_id=seam&client_secret=seamsecret
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_grant"
+
+=== TEST 28: row 33: PKCE, a wrong verifier: invalid_grant
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv, params => \@C2));
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request eval
+"POST /oauth/token
+grant_type=authorization_code&redirect_uri=https%3A%2F%2Fclient2.example%2Fcb&client_id=c2&client_secret=c2secret&code=\$TEST_NGINX_CODE&code_verifier=" . ('x' x 43)
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_grant"
+
+=== TEST 29: row 33: PKCE, a missing verifier: invalid_grant
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv, params => \@C2));
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+grant_type=authorization_code&redirect_uri=https%3A%2F%2Fclient2.example%2Fcb&client_id=c2&client_secret=c2secret&code=$TEST_NGINX_CODE
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_grant"
+
+=== TEST 30: row 33: PKCE, the right verifier (RFC 7636 appendix B): 200
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv, params => \@C2));
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+grant_type=authorization_code&redirect_uri=https%3A%2F%2Fclient2.example%2Fcb&client_id=c2&client_secret=c2secret&code=$TEST_NGINX_CODE&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk
+--- error_code: 200
+
+=== TEST 31: row 33: a verifier without a challenge (downgrade): invalid_grant
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv, params => \@C1));
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+grant_type=authorization_code&code=$TEST_NGINX_CODE&redirect_uri=https%3A%2F%2Fintegrations.getseam.com%2Fcb&client_id=c1&client_secret=c1secret&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_grant"
+
+=== TEST 32: row 34: code twice: invalid_request, and the description says which
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+code=a&code=b&client_id=seam&client_secret=seamsecret
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: ^\{"error":"invalid_request","error_description":"[^"]*code given more than once
+
+=== TEST 33: row 35: a 1 MB body: 413
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request eval
+"POST /oauth/token\ncode=" . ('a' x (1024 * 1024))
+--- error_code: 413
+
+=== TEST 34: row 35: a 20 KB body: 413
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request eval
+"POST /oauth/token\ncode=" . ('a' x 20000)
+--- error_code: 413
+
+=== TEST 35: row 35: a chunked body is read
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv));
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Transfer-Encoding: chunked
+--- request eval
+# one chunk of 0x60 = 96 bytes: a code is 51 characters
+"POST /oauth/token\n60\r\ncode=\$TEST_NGINX_CODE&client_id=seam&client_secret=seamsecret\r\n0\r\n\r\n"
+--- error_code: 200
+
+=== TEST 36: row 35: a 24 KB chunked body without a length: 413
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Transfer-Encoding: chunked
+--- request eval
+"POST /oauth/token\n" . join('', map { sprintf("%x\r\n%s\r\n", 4000, 'a' x 4000) } 1 .. 6) . "0\r\n\r\n"
+--- error_code: 413
+
+=== TEST 37: bad percent-encoding: invalid_request
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+code=%zz&client_id=seam&client_secret=seamsecret
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_request"
+
+=== TEST 38: a NUL byte: invalid_request
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+code=a%00b&client_id=seam&client_secret=seamsecret
+--- error_code: 400
+--- response_headers
+Cache-Control: no-store
+--- response_body_like: "error":"invalid_request"
+
+=== TEST 39: a code is single-use whatever happened: after a failed PKCE check it cannot be retried
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv, params => \@C2));
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- pipelined_requests eval
+["POST /oauth/token
+grant_type=authorization_code&redirect_uri=https%3A%2F%2Fclient2.example%2Fcb&client_id=c2&client_secret=c2secret&code=\$TEST_NGINX_CODE&code_verifier=" . ('y' x 43),
+ "POST /oauth/token
+grant_type=authorization_code&redirect_uri=https%3A%2F%2Fclient2.example%2Fcb&client_id=c2&client_secret=c2secret&code=\$TEST_NGINX_CODE&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"]
+--- error_code eval
+[400, 400]
+--- response_headers eval
+[undef, "Cache-Control: no-store"]
+--- response_body_like eval
+[undef, '"error":"invalid_grant"']
+
+=== TEST 40: error strings are printable ASCII without '"' or '\' (RFC 6749 §5.2): no control characters in error bodies
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+# code="\x01\"\\"
+POST /oauth/token
+code=%01%22%5C&client_id=seam&client_secret=seamsecret
+--- error_code: 400
+--- response_body_unlike: [\x00-\x1f]

@@ -5,8 +5,6 @@ use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
-plan tests => 58;
-
 my $n = start_nginx(
     http_config => http_config(extra => "seam_oauth_token_ttl 3s;\nseam_oauth_sweep_interval 1s;"),
     config => server_config(), workers => 2,
@@ -171,3 +169,5 @@ is(scalar(grep { api_call($lazy, json($_->{body})->{access_token})->{status} == 
    'sync=nometa: and so do the sixteen');
 $lazy->stop;
 $lazy->assert_clean_log;
+
+done_testing();

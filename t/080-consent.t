@@ -1,31 +1,43 @@
 # Consent, sign-in sessions and prompt: after sign-in the owner sees what
 # the client asks for and approves or denies; a recent sign-in skips the
-# password unless prompt=login; errors go back by redirect with iss.
+# password unless prompt=login; errors go back by redirect with iss. The
+# sign-ins that end in a decision are the script; the rest are data blocks,
+# whose --- init loads the login page (its CSRF cookie and token) or signs
+# in for a session first.
 use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
-plan tests => 42;
+my $http_config = http_config(extra => 'seam_oauth_session_ttl 3s;');
+$Test::Nginx::Seam::DEFAULT{http_config} = $http_config;
+$Test::Nginx::Seam::DEFAULT{config} = server_config();
+$Test::Nginx::Seam::DEFAULT{user} = "$OWNER $PASSWORD";
 
-my $n = start_nginx(http_config => http_config(extra => 'seam_oauth_session_ttl 3s;'),
-                    config => server_config(), users => ["$OWNER $PASSWORD"]);
+# Seam's request for both scopes, and c3 (consent=off); the blocks' request
+# lines spell them out percent-encoded
+our @PARAMS = (redirect_uri => $SEAM_REDIRECT, state => 'c-1', scope => 'intercoms:read intercoms:unlock');
+our @C3 = (client_id => 'c3', response_type => 'code', redirect_uri => 'https://client3.example/cb');
 
-my @params = (redirect_uri => $SEAM_REDIRECT, state => 'c-1', scope => 'intercoms:read intercoms:unlock');
+# for --- init: COOKIE and CSRF from the login page of these parameters
+sub page_vars {
+    my ($srv, @params) = @_;
+    my (undef, $cookie, $csrf) = login_page($srv, @params);
+    $srv->set_var(COOKIE => $cookie, CSRF => $csrf);
+}
+# for --- init: the cookies of an approved sign-in (the CSRF cookie and the
+# session), and the session cookie's value alone
+sub signed_in {
+    my ($srv) = @_;
+    my $r = login($srv, params => \@PARAMS);
+    die "sign-in failed: $r->{status}" unless $r->{status} == 303;
+    my ($session) = $r->{cookie} =~ /seam_oauth_session=([^;]+)/ or die "no session cookie";
+    return ($r->{cookie}, $session);
+}
 
-# the consent page
-my $consent = login($n, params => \@params, consent => 'none');
-is($consent->{status}, 200, 'after sign-in: the consent page');
-like($consent->{body}, qr/Allow Seam access\?/, 'names the client');
-like($consent->{body}, qr/See your intercoms\nOpen doors with your intercoms/, 'the scopes in the configured words');
-like($consent->{body}, qr/Signed in as \Q$OWNER\E/, 'who is signed in');
-like($consent->{body}, qr/name="decision" value="deny".*name="decision" value="approve"/s, 'approve and deny');
-is($consent->{header}->('x-frame-options'), 'DENY', 'the consent page is not framable');
-my ($session) = grep { /^seam_oauth_session=/ } $consent->{header}->('set-cookie');
-like($session, qr/^seam_oauth_session=[A-Za-z0-9_-]{51}; Path=\/authorize; Max-Age=3; HttpOnly; SameSite=Lax$/,
-     'a session cookie: HttpOnly, SameSite=Lax, short');
+my $n = start_nginx(http_config => $http_config, config => server_config(), users => ["$OWNER $PASSWORD"]);
 
 # deny
-my $denied = login($n, params => \@params, consent => 'deny');
+my $denied = login($n, params => \@PARAMS, consent => 'deny');
 is($denied->{status}, 303, 'deny: 303');
 my ($base, $q) = parse_location($denied->{header}->('location'));
 is($q->{error}, 'access_denied', 'deny: error=access_denied');
@@ -34,7 +46,7 @@ is($q->{iss}, 'http://localhost', 'deny: iss (RFC 9207)');
 ok(!exists $q->{code}, 'deny: no code');
 
 # approve
-my $approved = login($n, params => \@params);
+my $approved = login($n, params => \@PARAMS);
 is($approved->{status}, 303, 'approve: 303');
 (undef, $q) = parse_location($approved->{header}->('location'));
 ok($q->{code}, 'approve: a code');
@@ -42,84 +54,204 @@ is($q->{iss}, 'http://localhost', 'approve: iss');
 my $tok = exchange($n, $q->{code});
 is($tok->{json}{scope}, 'intercoms:read intercoms:unlock', 'the approved scope is granted');
 
-# a recent sign-in skips the password
-my $cookie = $approved->{cookie};
-my $again = http($n, 'GET', '/authorize?' . form_encode(@params), headers => [ Cookie => $cookie ]);
-is($again->{status}, 200, 'with a session: straight to consent');
-like($again->{body}, qr/name="decision"/, 'the consent page, not the login form');
-unlike($again->{body}, qr/name="password"/, 'no password asked');
-
-# prompt=login always asks for the password
-my $forced = http($n, 'GET', '/authorize?' . form_encode(@params, prompt => 'login'), headers => [ Cookie => $cookie ]);
-like($forced->{body}, qr/name="password"/, 'prompt=login: the login form despite the session');
-like($forced->{body}, qr/name="prompt" value="login"/, 'prompt=login is carried in the form');
-
-# prompt=none
-my $none = http($n, 'GET', '/authorize?' . form_encode(@params, prompt => 'none'));
-(undef, $q) = parse_location($none->{header}->('location'));
-is($q->{error}, 'login_required', 'prompt=none without a session: login_required');
-$none = http($n, 'GET', '/authorize?' . form_encode(@params, prompt => 'none'), headers => [ Cookie => $cookie ]);
-(undef, $q) = parse_location($none->{header}->('location'));
-is($q->{error}, 'consent_required', 'prompt=none when consent is needed: consent_required');
-
-# a client without consent: straight to the code, with a session or without
-my $c3 = [ client_id => 'c3', response_type => 'code', redirect_uri => 'https://client3.example/cb' ];
-my $direct = login($n, params => $c3, consent => 'none');
-is($direct->{status}, 303, 'consent=off: sign-in answers 303 with the code');
-my $silent = http($n, 'GET', '/authorize?' . form_encode(@$c3, prompt => 'none'), headers => [ Cookie => $cookie ]);
-is($silent->{status}, 303, 'consent=off with a session and prompt=none: 303');
-(undef, $q) = parse_location($silent->{header}->('location'));
-ok($q->{code}, 'consent=off with a session: a code without any page');
-# while that session lives, cookies of its length that are not it are no
-# session: its random part altered (a key next to the live one), or made up
-my ($live) = $cookie =~ /seam_oauth_session=([^;]+)/;
-my $altered = $live;
-substr($altered, 30, 1) = substr($live, 30, 1) eq 'B' ? 'C' : 'B';
-for my $case ([$live, 'as issued', 'code'], [$altered, 'with its random part altered', 'error'],
-              ['A' x 51, 'made up', 'error']) {
-    my $r = http($n, 'GET', '/authorize?' . form_encode(@$c3, prompt => 'none'),
-                 headers => [ Cookie => "seam_oauth_session=$case->[0]" ]);
-    is($r->{status}, 303, "the session cookie $case->[1]: 303");
-    (undef, $q) = parse_location($r->{header}->('location'));
-    if ($case->[2] eq 'code') {
-        ok($q->{code} && !defined $q->{error}, "the session cookie $case->[1]: a code");
-    } else {
-        ok(!defined $q->{code} && ($q->{error} // '') eq 'login_required',
-           "the session cookie $case->[1]: login_required, no code");
-    }
-}
-my $consent_forced = http($n, 'GET', '/authorize?' . form_encode(@$c3, prompt => 'consent'), headers => [ Cookie => $cookie ]);
-like($consent_forced->{body}, qr/name="decision"/, 'prompt=consent asks even a consent=off client');
-
-# a decision without a session gets the login form back, never a code
-my ($page, $csrf_cookie) = login_page($n, @params);
-my %hidden = $page->{body} =~ /<input type="hidden" name="([^"]+)" value="([^"]*)"/g;
-my $nosession = http($n, 'POST', '/authorize', headers => [ 'Content-Type' => 'application/x-www-form-urlencoded',
-    Cookie => $csrf_cookie ], body => form_encode(%hidden, decision => 'approve'));
-is($nosession->{status}, 200, 'approve without a session: 200');
-like($nosession->{body}, qr/sign in again/, 'approve without a session: asked to sign in');
-ok(!defined $nosession->{header}->('location'), 'approve without a session: no redirect');
-
-# a decision needs the CSRF token as much as the password does
-my ($session_only) = $cookie =~ /(seam_oauth_session=[^;]+)/;
-my %bad_csrf = (%hidden, csrf_token => 'x');
-my $forged = http($n, 'POST', '/authorize', headers => [ 'Content-Type' => 'application/x-www-form-urlencoded',
-    Cookie => "$session_only; $csrf_cookie" ], body => form_encode(%bad_csrf, decision => 'approve'));
-is($forged->{status}, 403, 'approve with a bad CSRF token: 403');
-my $weird = http($n, 'POST', '/authorize', headers => [ 'Content-Type' => 'application/x-www-form-urlencoded',
-    Cookie => "$session_only; $csrf_cookie" ], body => form_encode(%hidden, decision => 'maybe'));
-is($weird->{status}, 400, 'an unknown decision: 400');
-
-# the session expires (3 s here)
-select(undef, undef, undef, 3.5);
-my $late = http($n, 'GET', '/authorize?' . form_encode(@params), headers => [ Cookie => $cookie ]);
-like($late->{body}, qr/name="password"/, 'an expired session: the login form again');
-
-# a forged session cookie is ignored (one of the earlier length, 43
-# characters, is dropped before any lookup)
-my $fake = http($n, 'GET', '/authorize?' . form_encode(@params),
-                headers => [ Cookie => 'seam_oauth_session=' . ('A' x 43) ]);
-like($fake->{body}, qr/name="password"/, 'an unknown session: the login form');
-
 $n->stop;
 $n->assert_clean_log;
+
+run_tests();
+done_testing();
+
+__DATA__
+
+=== TEST 1: after sign-in: the consent page names the client, the scopes in the configured words, who is signed in, deny and approve; it is not framable; a session cookie: HttpOnly, SameSite=Lax, short
+--- init
+page_vars($srv, @PARAMS);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=c-1&scope=intercoms%3Aread%20intercoms%3Aunlock&code_challenge=&code_challenge_method=&response_type=code&prompt=&csrf_token=$TEST_NGINX_CSRF&email=owner%40example.com&password=correct%20horse%20battery
+--- error_code: 200
+--- response_headers
+X-Frame-Options: DENY
+--- response_headers_like
+Set-Cookie: (?:^|, )seam_oauth_session=[A-Za-z0-9_-]{51}; Path=/authorize; Max-Age=3; HttpOnly; SameSite=Lax(?:,|$)
+--- response_body_like eval
+qr{Allow\ Seam\ access\?
+   .*Signed\ in\ as\ owner\@example\.com
+   .*See\ your\ intercoms\nOpen\ doors\ with\ your\ intercoms
+   .*name="decision"\ value="deny".*name="decision"\ value="approve"}sx
+
+=== TEST 2: a recent sign-in skips the password: with a session, straight to the consent page, not the login form
+--- init
+my ($jar) = signed_in($srv);
+$srv->set_var(JAR => $jar);
+--- request
+GET /authorize?redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=c-1&scope=intercoms%3Aread%20intercoms%3Aunlock
+--- more_headers
+Cookie: $TEST_NGINX_JAR
+--- error_code: 200
+--- response_body_like: name="decision"
+--- response_body_unlike: name="password"
+
+=== TEST 3: prompt=login always asks for the password: the login form despite the session, prompt=login carried in the form
+--- init
+my ($jar) = signed_in($srv);
+$srv->set_var(JAR => $jar);
+--- request
+GET /authorize?redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=c-1&scope=intercoms%3Aread%20intercoms%3Aunlock&prompt=login
+--- more_headers
+Cookie: $TEST_NGINX_JAR
+--- error_code: 200
+--- response_body_like: name="prompt" value="login".*name="password"
+
+=== TEST 4: prompt=none without a session: login_required
+--- request
+GET /authorize?redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=c-1&scope=intercoms%3Aread%20intercoms%3Aunlock&prompt=none
+--- error_code: 303
+--- response_headers_like
+Location: [?&]error=login_required&
+
+=== TEST 5: prompt=none when consent is needed: consent_required
+--- init
+my ($jar) = signed_in($srv);
+$srv->set_var(JAR => $jar);
+--- request
+GET /authorize?redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=c-1&scope=intercoms%3Aread%20intercoms%3Aunlock&prompt=none
+--- more_headers
+Cookie: $TEST_NGINX_JAR
+--- error_code: 303
+--- response_headers_like
+Location: [?&]error=consent_required&
+
+=== TEST 6: a client without consent (consent=off): the sign-in answers 303 with the code
+--- init
+page_vars($srv, @C3);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+--- request chomp
+POST /authorize
+client_id=c3&redirect_uri=https%3A%2F%2Fclient3.example%2Fcb&state=&scope=intercoms%3Aread&code_challenge=&code_challenge_method=&response_type=code&prompt=&csrf_token=$TEST_NGINX_CSRF&email=owner%40example.com&password=correct%20horse%20battery
+--- error_code: 303
+--- response_headers_like
+Location: ^https://client3\.example/cb\?code=[A-Za-z0-9_-]{51}&iss=http%3A%2F%2Flocalhost$
+
+=== TEST 7: consent=off with a session and prompt=none: 303 and a code without any page
+--- init
+my ($jar) = signed_in($srv);
+$srv->set_var(JAR => $jar);
+--- request
+GET /authorize?client_id=c3&response_type=code&redirect_uri=https%3A%2F%2Fclient3.example%2Fcb&prompt=none
+--- more_headers
+Cookie: $TEST_NGINX_JAR
+--- error_code: 303
+--- response_headers_like
+Location: ^https://client3\.example/cb\?code=[A-Za-z0-9_-]{51}&iss=http%3A%2F%2Flocalhost$
+
+=== TEST 8: the session cookie as issued: 303, a code
+--- init
+my (undef, $session) = signed_in($srv);
+$srv->set_var(SESSION => $session);
+--- request
+GET /authorize?client_id=c3&response_type=code&redirect_uri=https%3A%2F%2Fclient3.example%2Fcb&prompt=none
+--- more_headers
+Cookie: seam_oauth_session=$TEST_NGINX_SESSION
+--- error_code: 303
+--- response_headers_like
+Location: ^https://client3\.example/cb\?code=[A-Za-z0-9_-]{51}&iss=http%3A%2F%2Flocalhost$
+
+=== TEST 9: while that session lives, a cookie of its length with its random part altered (a key next to the live one) is no session: 303, login_required, no code
+--- init
+my (undef, $session) = signed_in($srv);
+substr($session, 30, 1) = substr($session, 30, 1) eq 'B' ? 'C' : 'B';
+$srv->set_var(SESSION => $session);
+--- request
+GET /authorize?client_id=c3&response_type=code&redirect_uri=https%3A%2F%2Fclient3.example%2Fcb&prompt=none
+--- more_headers
+Cookie: seam_oauth_session=$TEST_NGINX_SESSION
+--- error_code: 303
+--- response_headers_like
+Location: ^https://client3\.example/cb\?error=login_required&error_description=[^&]*&iss=http%3A%2F%2Flocalhost$
+
+=== TEST 10: while that session lives, a made-up cookie of its length is no session: 303, login_required, no code
+--- init
+signed_in($srv);
+--- request
+GET /authorize?client_id=c3&response_type=code&redirect_uri=https%3A%2F%2Fclient3.example%2Fcb&prompt=none
+--- more_headers eval
+"Cookie: seam_oauth_session=" . ('A' x 51)
+--- error_code: 303
+--- response_headers_like
+Location: ^https://client3\.example/cb\?error=login_required&error_description=[^&]*&iss=http%3A%2F%2Flocalhost$
+
+=== TEST 11: prompt=consent asks even a consent=off client
+--- init
+my ($jar) = signed_in($srv);
+$srv->set_var(JAR => $jar);
+--- request
+GET /authorize?client_id=c3&response_type=code&redirect_uri=https%3A%2F%2Fclient3.example%2Fcb&prompt=consent
+--- more_headers
+Cookie: $TEST_NGINX_JAR
+--- error_code: 200
+--- response_body_like: name="decision"
+
+=== TEST 12: a decision without a session gets the login form back, asked to sign in again, never a code
+--- init
+page_vars($srv, @PARAMS);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: $TEST_NGINX_COOKIE
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=c-1&scope=intercoms%3Aread%20intercoms%3Aunlock&code_challenge=&code_challenge_method=&response_type=code&prompt=&csrf_token=$TEST_NGINX_CSRF&decision=approve
+--- error_code: 200
+--- response_headers
+!Location
+--- response_body_like: sign in again
+
+=== TEST 13: a decision needs the CSRF token as much as the password does: approve with a bad one and a session: 403
+--- init
+my (undef, $session) = signed_in($srv);
+page_vars($srv, @PARAMS);
+$srv->set_var(SESSION => $session);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: seam_oauth_session=$TEST_NGINX_SESSION; $TEST_NGINX_COOKIE
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=c-1&scope=intercoms%3Aread%20intercoms%3Aunlock&code_challenge=&code_challenge_method=&response_type=code&prompt=&csrf_token=x&decision=approve
+--- error_code: 403
+
+=== TEST 14: an unknown decision: 400
+--- init
+my (undef, $session) = signed_in($srv);
+page_vars($srv, @PARAMS);
+$srv->set_var(SESSION => $session);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+Cookie: seam_oauth_session=$TEST_NGINX_SESSION; $TEST_NGINX_COOKIE
+--- request chomp
+POST /authorize
+client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=c-1&scope=intercoms%3Aread%20intercoms%3Aunlock&code_challenge=&code_challenge_method=&response_type=code&prompt=&csrf_token=$TEST_NGINX_CSRF&decision=maybe
+--- error_code: 400
+
+=== TEST 15: the session expires (3 s here): the login form again
+--- init
+my ($jar) = signed_in($srv);
+$srv->set_var(JAR => $jar);
+sleep 3.5;
+--- request
+GET /authorize?redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=c-1&scope=intercoms%3Aread%20intercoms%3Aunlock
+--- more_headers
+Cookie: $TEST_NGINX_JAR
+--- error_code: 200
+--- response_body_like: name="password"
+
+=== TEST 16: a forged session cookie is ignored (one of the earlier length, 43 characters, is dropped before any lookup): the login form
+--- request
+GET /authorize?redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=c-1&scope=intercoms%3Aread%20intercoms%3Aunlock
+--- more_headers eval
+"Cookie: seam_oauth_session=" . ('A' x 43)
+--- error_code: 200
+--- response_body_like: name="password"

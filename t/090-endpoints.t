@@ -1,11 +1,23 @@
 # Revocation (RFC 7009), introspection (RFC 7662) and authorization server
-# metadata (RFC 8414).
+# metadata (RFC 8414). Data blocks, whose --- init signs in and redeems a
+# code when a token is needed; the live token's introspection, which
+# compares exp with the clock, is the script.
 use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
-use MIME::Base64 qw(encode_base64);
 
-plan tests => 46;
+$Test::Nginx::Seam::DEFAULT{http_config} = http_config();
+$Test::Nginx::Seam::DEFAULT{config} = server_config();
+$Test::Nginx::Seam::DEFAULT{user} = "$OWNER $PASSWORD";
+
+# for --- init: AT and RT, the tokens of a fresh grant (obtain_code's options)
+sub grant_vars {
+    my ($srv, @o) = @_;
+    my $t = exchange($srv, scalar obtain_code($srv, @o));
+    die "exchange failed: $t->{status} $t->{body}" unless $t->{status} == 200;
+    $srv->set_var(AT => $t->{json}{access_token}, RT => $t->{json}{refresh_token});
+}
+our @READ = (params => [ redirect_uri => $SEAM_REDIRECT, scope => 'intercoms:read' ]);
 
 my $n = start_nginx(http_config => http_config(), config => server_config(),
                     users => ["$OWNER $PASSWORD"]);
@@ -19,36 +31,8 @@ sub post {
 }
 my @seam = (client_id => 'seam', client_secret => 'seamsecret');
 
-# metadata
-my $m = http($n, 'GET', '/.well-known/oauth-authorization-server');
-is($m->{status}, 200, 'metadata: 200');
-like($m->{header}->('content-type'), qr{^application/json}, 'metadata: JSON');
-my $meta = json($m->{body});
-is($meta->{issuer}, 'http://localhost', 'issuer');
-is($meta->{authorization_endpoint}, 'http://localhost/authorize', 'authorization_endpoint');
-is($meta->{token_endpoint}, 'http://localhost/oauth/token', 'token_endpoint');
-is($meta->{revocation_endpoint}, 'http://localhost/oauth/revoke', 'revocation_endpoint');
-is($meta->{introspection_endpoint}, 'http://localhost/oauth/introspect', 'introspection_endpoint');
-is_deeply($meta->{code_challenge_methods_supported}, ['S256'], 'PKCE: S256 only');
-is_deeply($meta->{response_types_supported}, ['code'], 'response_types_supported');
-is_deeply($meta->{grant_types_supported}, ['authorization_code', 'refresh_token'], 'grant_types_supported');
-is_deeply($meta->{token_endpoint_auth_methods_supported}, ['client_secret_basic', 'client_secret_post'],
-          'token_endpoint_auth_methods_supported');
-ok(grep({ $_ eq 'intercoms:unlock' } @{ $meta->{scopes_supported} }), 'scopes_supported from the clients');
-is($meta->{authorization_response_iss_parameter_supported}, JSON::PP::true, 'iss is sent (RFC 9207)');
-unlike($m->{body}, qr/password|implicit|"token"/, 'no password grant, no implicit flow');
-
-# the issuer directive wins over the Host header
-my $n2 = start_nginx(http_config => http_config(extra => 'seam_oauth_issuer https://devices.example.com;'),
-                     config => server_config());
-my $m2 = json(http($n2, 'GET', '/.well-known/oauth-authorization-server')->{body});
-is($m2->{issuer}, 'https://devices.example.com', 'seam_oauth_issuer');
-is($m2->{token_endpoint}, 'https://devices.example.com/oauth/token', 'endpoints under the issuer');
-$n2->stop;
-$n2->assert_clean_log;
-
 # introspection
-my $tok = exchange($n, scalar obtain_code($n, params => [ redirect_uri => $SEAM_REDIRECT, scope => 'intercoms:read' ]));
+my $tok = exchange($n, scalar obtain_code($n, @READ));
 my ($at, $rt) = @{ $tok->{json} }{qw(access_token refresh_token)};
 my $i = post('/oauth/introspect', token => $at, @seam);
 is($i->{status}, 200, 'introspect: 200');
@@ -58,40 +42,176 @@ is($i->{json}{sub}, $tok->{json}{user_id}, 'sub is the user_id');
 is($i->{json}{scope}, 'intercoms:read', 'scope');
 cmp_ok($i->{json}{exp}, '>', time, 'exp in the future');
 is($i->{json}{token_type}, 'Bearer', 'token_type');
-is(post('/oauth/introspect', token => $rt, @seam)->{json}{token_type}, 'refresh_token',
-   'a refresh token can be introspected');
-is_deeply(post('/oauth/introspect', token => 'A' x 43, @seam)->{json}, { active => JSON::PP::false },
-          'an unknown token: active false and nothing else');
-is_deeply(post('/oauth/introspect', token => $at, client_id => 'c1', client_secret => 'c1secret')->{json},
-          { active => JSON::PP::false }, "another client's token: active false");
-is(post('/oauth/introspect', token => $at, client_id => 'rs', client_secret => 'rssecret')->{json}{active},
-   JSON::PP::true, 'a resource server with "introspect" sees every token');
-is(post('/oauth/introspect', token => $at)->{status}, 401, 'introspection needs client authentication');
-my $basic = http($n, 'POST', '/oauth/introspect', headers => [ 'Content-Type' => 'application/x-www-form-urlencoded',
-    Authorization => 'Basic ' . encode_base64('rs:wrong', '') ], body => "token=$at");
-is($basic->{status}, 401, 'introspection: wrong Basic secret: 401');
-is($basic->{header}->('www-authenticate'), 'Basic realm="seam-oauth"', 'with the Basic challenge');
-is(http($n, 'GET', "/oauth/introspect?token=$at")->{status}, 405, 'introspection: GET is 405');
-is(post('/oauth/introspect', @seam)->{json}{error}, 'invalid_request', 'introspection without a token');
-
-# revocation
-my $rv = post('/oauth/revoke', token => $at, @seam);
-is($rv->{status}, 200, 'revoke an access token: 200');
-is(api_call($n, $at)->{status}, 401, 'the revoked access token stops working');
-is(post('/oauth/introspect', token => $at, @seam)->{json}{active}, JSON::PP::false, 'and is inactive');
-is(post('/oauth/revoke', token => 'A' x 43, @seam)->{status}, 200, 'an unknown token: 200 (RFC 7009 §2.2)');
-
-# revoking a refresh token ends its grant
-my $t2 = exchange($n, scalar obtain_code($n));
-my $other_client = post('/oauth/revoke', token => $t2->{json}{refresh_token}, client_id => 'c1', client_secret => 'c1secret');
-is($other_client->{status}, 200, "another client's token: 200");
-is(api_call($n, $t2->{json}{access_token})->{status}, 200, "but another client cannot revoke it");
-is(post('/oauth/revoke', token => $t2->{json}{refresh_token}, token_type_hint => 'refresh_token', @seam)->{status},
-   200, 'revoke a refresh token: 200');
-is(api_call($n, $t2->{json}{access_token})->{status}, 401, 'its access tokens stop working');
-is(exchange($n, undef, fields => [ grant_type => 'refresh_token', refresh_token => $t2->{json}{refresh_token}, @seam ])
-   ->{json}{error}, 'invalid_grant', 'and it cannot refresh');
-is(post('/oauth/revoke', token => $rt)->{status}, 401, 'revocation needs client authentication');
 
 $n->stop;
 $n->assert_clean_log;
+
+run_tests();
+done_testing();
+
+__DATA__
+
+=== TEST 1: metadata: JSON with issuer, the endpoints, PKCE S256 only, response_types, grant_types, token_endpoint_auth_methods, scopes_supported from the clients, iss sent (RFC 9207); no password grant, no implicit flow
+--- request
+GET /.well-known/oauth-authorization-server
+--- error_code: 200
+--- response_headers_like
+Content-Type: ^application/json
+--- response_body_like eval
+qr!^(?=.*"issuer":"http://localhost"[,}])
+    (?=.*"authorization_endpoint":"http://localhost/authorize"[,}])
+    (?=.*"token_endpoint":"http://localhost/oauth/token"[,}])
+    (?=.*"revocation_endpoint":"http://localhost/oauth/revoke"[,}])
+    (?=.*"introspection_endpoint":"http://localhost/oauth/introspect"[,}])
+    (?=.*"code_challenge_methods_supported":\["S256"\])
+    (?=.*"response_types_supported":\["code"\])
+    (?=.*"grant_types_supported":\["authorization_code","refresh_token"\])
+    (?=.*"token_endpoint_auth_methods_supported":\["client_secret_basic","client_secret_post"\])
+    (?=.*"scopes_supported":\[[^\]]*"intercoms:unlock")
+    (?=.*"authorization_response_iss_parameter_supported":true[,}])!sx
+--- response_body_unlike: password|implicit|"token"
+
+=== TEST 2: the issuer directive wins over the Host header: seam_oauth_issuer, the endpoints under it
+--- http_config eval
+http_config(extra => 'seam_oauth_issuer https://devices.example.com;')
+--- user
+--- request
+GET /.well-known/oauth-authorization-server
+--- error_code: 200
+--- response_body_like eval
+qr!^(?=.*"issuer":"https://devices\.example\.com"[,}])
+    (?=.*"token_endpoint":"https://devices\.example\.com/oauth/token"[,}])!sx
+
+=== TEST 3: a refresh token can be introspected
+--- init
+grant_vars($srv, @READ);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/introspect
+token=$TEST_NGINX_RT&client_id=seam&client_secret=seamsecret
+--- error_code: 200
+--- response_body_like: "token_type":"refresh_token"
+
+=== TEST 4: an unknown token: active false and nothing else
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request eval
+"POST /oauth/introspect\ntoken=" . ('A' x 43) . "&client_id=seam&client_secret=seamsecret"
+--- error_code: 200
+--- response_body: {"active":false}
+
+=== TEST 5: another client's token: active false
+--- init
+grant_vars($srv, @READ);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/introspect
+token=$TEST_NGINX_AT&client_id=c1&client_secret=c1secret
+--- error_code: 200
+--- response_body: {"active":false}
+
+=== TEST 6: a resource server with "introspect" sees every token
+--- init
+grant_vars($srv, @READ);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/introspect
+token=$TEST_NGINX_AT&client_id=rs&client_secret=rssecret
+--- error_code: 200
+--- response_body_like: "active":true
+
+=== TEST 7: introspection needs client authentication
+--- init
+grant_vars($srv, @READ);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/introspect
+token=$TEST_NGINX_AT
+--- error_code: 401
+
+=== TEST 8: introspection: a wrong Basic secret: 401 with the Basic challenge
+--- init
+grant_vars($srv, @READ);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+# rs:wrong
+Authorization: Basic cnM6d3Jvbmc=
+--- request chomp
+POST /oauth/introspect
+token=$TEST_NGINX_AT
+--- error_code: 401
+--- response_headers
+WWW-Authenticate: Basic realm="seam-oauth"
+
+=== TEST 9: introspection: GET is 405
+--- init
+grant_vars($srv, @READ);
+--- request
+GET /oauth/introspect?token=$TEST_NGINX_AT
+--- error_code: 405
+
+=== TEST 10: introspection without a token: invalid_request
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/introspect
+client_id=seam&client_secret=seamsecret
+--- error_code: 400
+--- response_body_like: "error":"invalid_request"
+
+=== TEST 11: revoke an access token: 200; it stops working at once and is inactive
+--- init
+grant_vars($srv, @READ);
+--- pipelined_requests eval
+["POST /oauth/revoke\ntoken=\$TEST_NGINX_AT&client_id=seam&client_secret=seamsecret",
+ "GET /intercoms",
+ "POST /oauth/introspect\ntoken=\$TEST_NGINX_AT&client_id=seam&client_secret=seamsecret"]
+--- more_headers eval
+["Content-Type: application/x-www-form-urlencoded",
+ "Authorization: Bearer \$TEST_NGINX_AT",
+ "Content-Type: application/x-www-form-urlencoded"]
+--- error_code eval
+[200, 401, 200]
+--- response_body_like eval
+[undef, undef, '"active":false']
+
+=== TEST 12: revoke an unknown token: 200 (RFC 7009 §2.2)
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request eval
+"POST /oauth/revoke\ntoken=" . ('A' x 43) . "&client_id=seam&client_secret=seamsecret"
+--- error_code: 200
+
+=== TEST 13: revoking a refresh token ends its grant: another client's attempt answers 200 but revokes nothing; its own client's: its access tokens stop working and it cannot refresh
+--- init
+grant_vars($srv);
+--- pipelined_requests eval
+["POST /oauth/revoke\ntoken=\$TEST_NGINX_RT&client_id=c1&client_secret=c1secret",
+ "GET /intercoms",
+ "POST /oauth/revoke\ntoken=\$TEST_NGINX_RT&token_type_hint=refresh_token&client_id=seam&client_secret=seamsecret",
+ "GET /intercoms",
+ "POST /oauth/token\ngrant_type=refresh_token&refresh_token=\$TEST_NGINX_RT&client_id=seam&client_secret=seamsecret"]
+--- more_headers eval
+["Content-Type: application/x-www-form-urlencoded",
+ "Authorization: Bearer \$TEST_NGINX_AT",
+ "Content-Type: application/x-www-form-urlencoded",
+ "Authorization: Bearer \$TEST_NGINX_AT",
+ "Content-Type: application/x-www-form-urlencoded"]
+--- error_code eval
+[200, 200, 200, 401, 400]
+--- response_body_like eval
+[undef, undef, undef, undef, '"error":"invalid_grant"']
+
+=== TEST 14: revocation needs client authentication
+--- init
+grant_vars($srv, @READ);
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/revoke
+token=$TEST_NGINX_RT
+--- error_code: 401

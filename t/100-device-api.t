@@ -1,12 +1,11 @@
 # Seam's intercom API behind scoped bearer checks, with conf/'s includes:
 # each route needs its scope; a token without it gets 403
 # insufficient_scope naming the scope (RFC 6750 §3.1, security.md row 43).
-# Also the access-phase check (seam_oauth_bearer on).
+# Also the access-phase check (seam_oauth_bearer on). One data block per
+# case; a block's --- init gets a token of the scopes it needs.
 use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
-
-plan tests => 32;
 
 my $http = <<'C';
 seam_oauth_store $TEST_NGINX_STORE;
@@ -34,75 +33,187 @@ location /direct/ {
     proxy_pass http://device_api;
 }
 C
-my $n = start_nginx(http_config => $http, config => $server, workers => 2, users => ["$OWNER $PASSWORD"]);
+$Test::Nginx::Seam::DEFAULT{http_config} = $http;
+$Test::Nginx::Seam::DEFAULT{config} = $server;
+$Test::Nginx::Seam::DEFAULT{workers} = 2;
+$Test::Nginx::Seam::DEFAULT{user} = "$OWNER $PASSWORD";
 
+# for --- init: a token of these scopes
 sub token_for {
-    my ($scope) = @_;
-    return obtain_token($n, params => [ redirect_uri => $SEAM_REDIRECT, scope => $scope ]);
+    my ($srv, $scope) = @_;
+    return obtain_token($srv, params => [ redirect_uri => $SEAM_REDIRECT, scope => $scope ]);
 }
-sub call {
-    my ($method, $path, $token) = @_;
-    return http($n, $method, $path, headers => [ $token ? (Authorization => "Bearer $token") : () ]);
-}
-my $realm = 'Bearer realm="seam-oauth"';
+our $ALL = 'intercoms:read intercoms:unlock access_codes:read access_codes:write';
 
-# Seam's intercom guide names no scope: the client's default_scope is
-# granted, and every route of its API answers (RFC 6749 §3.3)
-my $seam = exchange($n, scalar obtain_code($n, params => [ redirect_uri => $SEAM_REDIRECT ]));
-is($seam->{json}{scope}, 'intercoms:read intercoms:unlock access_codes:read access_codes:write',
-   'no scope asked: the token response carries the default scope');
-for my $route ([GET => '/intercoms'], [POST => '/intercoms/ic_1/unlock'], [GET => '/access_codes'],
-               [DELETE => '/access_codes/ac_1']) {
-    is(call(@$route, $seam->{json}{access_token})->{status}, 200,
-       "no scope asked: $route->[0] $route->[1] answers 200");
-}
+run_tests();
 
-my $read = token_for('intercoms:read');
-my $all = token_for('intercoms:read intercoms:unlock access_codes:read access_codes:write');
+__DATA__
 
-my $r = call(GET => '/intercoms', $read);
-is($r->{status}, 200, 'GET /intercoms with intercoms:read');
-like($r->{body}, qr{device api: GET /intercoms user=u_}, 'reaches the API with the owner');
-is(call(GET => '/api/intercoms', $read)->{status}, 200, 'under the base path too');
+=== TEST 1: Seam's intercom guide names no scope: the client's default_scope is granted (RFC 6749 §3.3), the token response carries it
+--- init
+$srv->set_var(CODE => scalar obtain_code($srv, params => [ redirect_uri => $SEAM_REDIRECT ]));
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request chomp
+POST /oauth/token
+code=$TEST_NGINX_CODE&client_id=seam&client_secret=seamsecret
+--- error_code: 200
+--- response_body_like: "scope":"intercoms:read intercoms:unlock access_codes:read access_codes:write"
 
-$r = call(POST => '/intercoms/ic_1/unlock', $read);
-is($r->{status}, 403, 'row 43: unlock without intercoms:unlock: 403');
-is($r->{header}->('www-authenticate'), qq($realm, error="insufficient_scope", scope="intercoms:unlock"),
-   'row 43: insufficient_scope naming the scope');
-is(json($r->{body})->{error}, 'insufficient_scope', 'row 43: JSON error');
-$r = call(POST => '/api/intercoms/ic_1/unlock', $all);
-is($r->{status}, 200, 'unlock with intercoms:unlock');
-like($r->{body}, qr{POST /api/intercoms/ic_1/unlock}, 'unlock reaches the API');
-isnt(call(GET => '/intercoms/ic_1/unlock', $all)->{status}, 200, 'unlock is POST only');
+=== TEST 2: no scope asked: every route of the API answers 200 (GET /intercoms, POST /intercoms/ic_1/unlock, GET /access_codes, DELETE /access_codes/ac_1)
+--- init
+$srv->set_var(TOKEN => obtain_token($srv, params => [ redirect_uri => $SEAM_REDIRECT ]));
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOKEN
+--- pipelined_requests eval
+["GET /intercoms", "POST /intercoms/ic_1/unlock", "GET /access_codes", "DELETE /access_codes/ac_1"]
+--- error_code eval
+[200, 200, 200, 200]
 
-$r = call(GET => '/access_codes', $read);
-is($r->{status}, 403, 'access codes without their scope: 403');
-like($r->{header}->('www-authenticate'), qr/scope="access_codes:read"/, 'GET needs access_codes:read');
-$r = call(DELETE => '/access_codes/ac_1', token_for('access_codes:read'));
-is($r->{status}, 403, 'DELETE with only access_codes:read: 403');
-like($r->{header}->('www-authenticate'), qr/scope="access_codes:write"/, 'DELETE needs access_codes:write');
-is(call(GET => '/access_codes/ac_1', $all)->{status}, 200, 'GET /access_codes/{id}');
-is(call(DELETE => '/access_codes/ac_1', $all)->{status}, 200, 'DELETE /access_codes/{id}');
+=== TEST 3: GET /intercoms with intercoms:read reaches the API with the owner
+--- init
+$srv->set_var(TOKEN => token_for($srv, 'intercoms:read'));
+--- request
+GET /intercoms
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOKEN
+--- error_code: 200
+--- response_body_like: device api: GET /intercoms user=u_
 
-$r = call(GET => '/intercoms');
-is($r->{status}, 401, 'no token: 401');
-is($r->{header}->('www-authenticate'), $realm, 'no token: the challenge');
-$r = call(GET => '/intercoms', 'A' x 43);
-is($r->{status}, 401, 'unknown token: 401');
-$r = call(GET => '/intercoms', 'a b');
-is($r->{status}, 400, 'malformed: 400 through the denied location');
-is(call(GET => '/intercoms/other/path', $all)->{status}, 404, 'other paths under the API: 404');
+=== TEST 4: under the base path too
+--- init
+$srv->set_var(TOKEN => token_for($srv, 'intercoms:read'));
+--- request
+GET /api/intercoms
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOKEN
+--- error_code: 200
 
-# the check in the access phase
-$r = call(GET => '/direct/x', $all);
-is($r->{status}, 200, 'access phase: a token with the scope');
-like($r->{body}, qr/user=u_[0-9a-f]{32}/, 'access phase: $seam_oauth_user_id in the main request');
-$r = call(GET => '/direct/x', $read);
-is($r->{status}, 403, 'access phase: without the scope: 403');
-is($r->{header}->('www-authenticate'), qq($realm, error="insufficient_scope", scope="intercoms:unlock"),
-   'access phase: the challenge');
-$r = call(GET => '/direct/x', 'a b');
-is($r->{status}, 400, 'access phase: malformed: 400');
+=== TEST 5: row 43: unlock without intercoms:unlock: 403 insufficient_scope naming the scope, JSON error
+--- init
+$srv->set_var(TOKEN => token_for($srv, 'intercoms:read'));
+--- request
+POST /intercoms/ic_1/unlock
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOKEN
+--- error_code: 403
+--- response_headers
+WWW-Authenticate: Bearer realm="seam-oauth", error="insufficient_scope", scope="intercoms:unlock"
+--- response_body_like: "error":"insufficient_scope"
 
-$n->stop;
-$n->assert_clean_log;
+=== TEST 6: unlock with intercoms:unlock reaches the API
+--- init
+$srv->set_var(TOKEN => token_for($srv, $ALL));
+--- request
+POST /api/intercoms/ic_1/unlock
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOKEN
+--- error_code: 200
+--- response_body_like: POST /api/intercoms/ic_1/unlock
+
+=== TEST 7: unlock is POST only
+--- init
+$srv->set_var(TOKEN => token_for($srv, $ALL));
+--- request
+GET /intercoms/ic_1/unlock
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOKEN
+--- error_code_like: ^(?!200$)
+
+=== TEST 8: access codes without their scope: 403; GET needs access_codes:read
+--- init
+$srv->set_var(TOKEN => token_for($srv, 'intercoms:read'));
+--- request
+GET /access_codes
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOKEN
+--- error_code: 403
+--- response_headers_like
+WWW-Authenticate: scope="access_codes:read"
+
+=== TEST 9: DELETE with only access_codes:read: 403; DELETE needs access_codes:write
+--- init
+$srv->set_var(TOKEN => token_for($srv, 'access_codes:read'));
+--- request
+DELETE /access_codes/ac_1
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOKEN
+--- error_code: 403
+--- response_headers_like
+WWW-Authenticate: scope="access_codes:write"
+
+=== TEST 10: GET /access_codes/{id}
+--- init
+$srv->set_var(TOKEN => token_for($srv, $ALL));
+--- request
+GET /access_codes/ac_1
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOKEN
+--- error_code: 200
+
+=== TEST 11: DELETE /access_codes/{id}
+--- init
+$srv->set_var(TOKEN => token_for($srv, $ALL));
+--- request
+DELETE /access_codes/ac_1
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOKEN
+--- error_code: 200
+
+=== TEST 12: no token: 401, the challenge
+--- request
+GET /intercoms
+--- error_code: 401
+--- response_headers
+WWW-Authenticate: Bearer realm="seam-oauth"
+
+=== TEST 13: unknown token: 401
+--- request
+GET /intercoms
+--- more_headers eval
+"Authorization: Bearer " . ('A' x 43)
+--- error_code: 401
+
+=== TEST 14: malformed: 400 through the denied location
+--- request
+GET /intercoms
+--- more_headers
+Authorization: Bearer a b
+--- error_code: 400
+
+=== TEST 15: other paths under the API: 404
+--- init
+$srv->set_var(TOKEN => token_for($srv, $ALL));
+--- request
+GET /intercoms/other/path
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOKEN
+--- error_code: 404
+
+=== TEST 16: the check in the access phase: a token with the scope; $seam_oauth_user_id in the main request
+--- init
+$srv->set_var(TOKEN => token_for($srv, $ALL));
+--- request
+GET /direct/x
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOKEN
+--- error_code: 200
+--- response_body_like: user=u_[0-9a-f]{32}
+
+=== TEST 17: access phase: without the scope: 403, the challenge
+--- init
+$srv->set_var(TOKEN => token_for($srv, 'intercoms:read'));
+--- request
+GET /direct/x
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOKEN
+--- error_code: 403
+--- response_headers
+WWW-Authenticate: Bearer realm="seam-oauth", error="insufficient_scope", scope="intercoms:unlock"
+
+=== TEST 18: access phase: malformed: 400
+--- request
+GET /direct/x
+--- more_headers
+Authorization: Bearer a b
+--- error_code: 400

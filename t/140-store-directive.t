@@ -1,15 +1,12 @@
 # seam_oauth_store's parameters: map_size=, sync= and grow= in any order,
 # each at most once; anything else stops nginx with a line that names it.
 # Then the room grow= keeps written past the store's last page, seen in
-# the size of its file. The data blocks run first.
+# the size of its file. That flow runs first, then the data blocks.
 use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
 
 $Test::Nginx::Seam::DEFAULT{config} = server_config();
-
-plan tests => count_block_tests() + 8;
-run_tests();
 
 # The size of data.mdb once a code is redeemed, with `grow` on the store
 # line. The owner is created by the CLI, which leaves growth to LMDB.
@@ -31,6 +28,9 @@ $n->assert_clean_log('grow=8m: error.log');
 is($status, 200, 'grow=0: a code redeemed');
 cmp_ok($file, '<', 1024 * 1024, 'grow=0: the file is only what LMDB wrote');
 $n->assert_clean_log('grow=0: error.log');
+
+run_tests();
+done_testing();
 
 __DATA__
 

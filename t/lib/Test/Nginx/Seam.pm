@@ -4,11 +4,45 @@ package Test::Nginx::Seam;
 # openresty's Test::Nginx (not installable here), built on Test::Base.
 #
 # Data blocks (run_tests): main_config http_config config workers user
-#   request raw_request more_headers timeout error_code response_headers
-#   response_headers_like response_body response_body_like
-#   response_body_unlike error_log no_error_log must_die; every block also
-#   gets two checks: no [alert]/[crit]/[emerg], no "exited on signal".
-#   Each block gets a fresh nginx prefix, store and port.
+#   init request pipelined_requests raw_request more_headers timeout
+#   error_code error_code_like (a regex instead of a number)
+#   response_headers response_headers_like response_body
+#   response_body_like response_body_unlike error_log no_error_log
+#   must_die; every block also gets two checks: no [alert]/[crit]/[emerg],
+#   no "exited on signal". Each block gets a fresh nginx prefix, store and
+#   port; `user` lines ("EMAIL PASSWORD") are created with the CLI first.
+#   run_tests() plans for the blocks when nothing was planned or run before
+#   it; a file with flow tests first calls it last, then done_testing().
+#
+#   --- init: Perl code run once the block's nginx is up, before its
+#   requests, with the server in $srv (what start_nginx returns, so
+#   SeamFlow's helpers take it); $srv->set_var(NAME => value) defines
+#   $TEST_NGINX_NAME for the requests, more_headers and expected values:
+#     --- init
+#     $srv->set_var(CODE => scalar obtain_code($srv));
+#     --- request
+#     POST /oauth/token
+#     code=$TEST_NGINX_CODE&client_id=seam&client_secret=seamsecret
+#   A block whose init dies fails (one failure, the rest skipped).
+#
+#   --- pipelined_requests eval: an array ref of requests written as in
+#   --- request, sent in order, each on a connection of its own once the
+#   previous answer is read (Test::Nginx uses one keep-alive connection;
+#   nothing here needs that). more_headers, error_code(_like),
+#   response_headers(_like) and the response_body checks then take an
+#   array ref (eval) with one entry per request, undef for no check
+#   (error_code: undef is 200), or a plain value for every request; test
+#   names end in "(req N)", N from 0:
+#     --- pipelined_requests eval
+#     ["GET /intercoms", "POST /intercoms/ic_1/unlock"]
+#     --- error_code eval
+#     [200, 403]
+#
+#   --- request: "METHOD [TARGET [HTTP/x.y]]", then the body; lines
+#   starting with # before the request line are comments. more_headers:
+#   "Name: value" lines, # lines skipped, values kept to their last byte
+#   (trailing whitespace too, as in Test::Nginx); a name given twice is
+#   sent twice.
 # Flow tests: start_nginx(...) -> ->port ->store ->prefix ->pid ->url
 #   ->error_log ->reload(%new_opts) ->restart ->stop ->assert_clean_log;
 #   http http_raw http_parallel cli form_encode form_decode parse_location.
@@ -20,7 +54,9 @@ package Test::Nginx::Seam;
 # use `--- request chomp` or eval for form bodies) and exact bodies usually
 # want `--- response_body chomp`. Trim also drops trailing blank lines, so a
 # raw_request needs eval to end with its empty line. A section may appear
-# only once per block. Under eval, error_log patterns are regexes.
+# only once per block. Under eval, error_log patterns are regexes. In an
+# eval section, write \$TEST_NGINX_X inside double quotes (the filter dies
+# on the empty Perl variable otherwise); inside qr// nothing is substituted.
 
 use strict;
 use warnings;
@@ -233,12 +269,28 @@ for my $sig (qw(INT TERM HUP PIPE)) {
     sub vars {
         my ($self) = @_;
         return {
+            (map { ("TEST_NGINX_$_" => $self->{vars}{$_}) } keys %{ $self->{vars} || {} }),
             TEST_NGINX_SERVER_PORT => $self->{port},
             TEST_NGINX_STORE       => $self->{store},
             TEST_NGINX_HTML_DIR    => "$Test::Nginx::Seam::REPO/html",
             TEST_NGINX_REPO        => $Test::Nginx::Seam::REPO,
             TEST_NGINX_SERVROOT    => $self->{prefix},
         };
+    }
+
+    # set_var(CODE => $code) defines $TEST_NGINX_CODE for what this server
+    # substitutes from then on (a block's --- init sets them for its
+    # requests and expected values).
+    sub set_var {
+        my ($self, %v) = @_;
+        for (keys %v) {
+            die "set_var: bad name '$_' (want [A-Z0-9_]+)\n" unless /^[A-Z0-9_]+$/;
+            die "set_var: $_ has no value\n" unless defined $v{$_};
+            die "set_var: TEST_NGINX_$_ is the harness's\n"
+                if exists $self->vars->{"TEST_NGINX_$_"} && !exists $self->{vars}{$_};
+            $self->{vars}{$_} = $v{$_};
+        }
+        return $self;
     }
 
     sub subst { Test::Nginx::Seam::_subst($_[1], $_[0]->vars) }
@@ -641,6 +693,13 @@ sub parse_location {
     sub eval {
         my ($self, @v) = @_;
         my $code = join '', @v;
+        # "...$TEST_NGINX_CODE..." would interpolate an empty Perl variable
+        # where a template variable was meant, and a check could pass on it.
+        local $SIG{__WARN__} = sub {
+            die "$_[0](write \\\$TEST_NGINX_... inside double quotes)\n"
+                if $_[0] =~ /uninitialized value \$TEST_NGINX_/;
+            warn $_[0];
+        };
         my @r = CORE::eval("package main; no strict 'vars'; $code");
         die "eval filter in block '" . $self->current_block->name . "' failed: $@" if $@;
         return @r;
@@ -681,30 +740,68 @@ sub _regex {
     return qr/$v/s;
 }
 
+# How many requests a block sends: one for --- request or --- raw_request,
+# one per element of --- pipelined_requests.
+sub _request_count {
+    my ($b) = @_;
+    die "block '" . $b->name . "': error_code and error_code_like together\n"
+        if defined $b->error_code && defined $b->error_code_like;
+    if (defined(my $p = $b->pipelined_requests)) {
+        die "block '" . $b->name . "': pipelined_requests wants an array ref (use eval)\n"
+            unless ref $p eq 'ARRAY' && @$p;
+        die "block '" . $b->name . "': pipelined_requests and request/raw_request together\n"
+            if defined $b->request || defined $b->raw_request;
+        return scalar @$p;
+    }
+    return defined $b->request || defined $b->raw_request ? 1 : 0;
+}
+
+# What a per-request section expects of request $i: an array ref (eval)
+# holds one entry per request, anything else applies to every request.
+sub _expect {
+    my ($b, $section, $i) = @_;
+    my $v = $b->$section;
+    return $v unless ref $v eq 'ARRAY';
+    my $n = _request_count($b);
+    die "block '" . $b->name . "': $section has " . @$v . " entries for $n requests\n"
+        unless @$v == $n;
+    return $v->[$i];
+}
+
+my @BODY_CHECKS = qw(response_body response_body_like response_body_unlike);
+
 sub _check_count {
     my ($b) = @_;
     my $n = () = (_log_patterns($b, 'error_log'), _log_patterns($b, 'no_error_log'));
     return 1 + $n if defined $b->must_die;
     $n += 2;    # the always-on error.log checks
-    $n += 1 if defined $b->request || defined $b->raw_request;
-    $n += _lines($b->response_headers) + _lines($b->response_headers_like);
-    $n += grep { defined $b->$_ } qw(response_body response_body_like response_body_unlike);
+    for my $i (0 .. _request_count($b) - 1) {
+        $n += 1;    # the status code
+        $n += _lines(_expect($b, 'response_headers', $i))
+            + _lines(_expect($b, 'response_headers_like', $i));
+        $n += grep { defined _expect($b, $_, $i) } @BODY_CHECKS;
+        _expect($b, $_, $i) for qw(error_code error_code_like more_headers);    # dies on a bad array
+    }
     return $n;
 }
 
-sub _block_request {
-    my ($b, $srv) = @_;
-    if (defined(my $raw = $b->raw_request)) {
-        return ($raw, ref $raw ? $raw->[0] =~ /^HEAD\s/ : $raw =~ /^HEAD\s/);
-    }
-    my ($line, $body) = split /\n/, $srv->subst($b->request), 2;
+# The bytes of one request written as in --- request: comment lines (#)
+# first, then "METHOD [TARGET [PROTOCOL]]", then the body if any; headers
+# from the matching --- more_headers, whose comment lines are skipped and
+# whose values keep their trailing whitespace, as in Test::Nginx.
+sub _build_block_request {
+    my ($srv, $text, $more) = @_;
+    $text = $srv->subst($text);
+    $text =~ s/\A(?:[ \t]*(?:#[^\n]*)?\n)+//;
+    my ($line, $body) = split /\n/, $text, 2;
     $line =~ s/^\s+|\s+$//g;
     my ($method, $target) = split /\s+/, $line, 2;
+    die "no request line\n" unless defined $method && length $method;
     my $proto;
     $proto = $1 if defined $target && $target =~ s{\s+(HTTP/\S+)$}{};
     my @headers;
-    for (_lines($srv->subst($b->more_headers))) {
-        /^\s*([^:]+?)\s*:\s*(.*?)\s*$/ or die "bad more_headers line: $_\n";
+    for (grep { !/^\s*#/ } _lines($srv->subst($more))) {
+        /^\s*([^:\s][^:]*?)\s*:\s*(.*)$/ or die "bad more_headers line: $_\n";
         push @headers, $1, $2;
     }
     my $req = _build_request($method, (defined $target && length $target ? $target : '/'),
@@ -712,14 +809,30 @@ sub _block_request {
     return ($req, $method eq 'HEAD');
 }
 
+# [bytes, head_only] for each request of the block, in order.
+sub _block_requests {
+    my ($b, $srv) = @_;
+    if (defined(my $raw = $b->raw_request)) {
+        return [ $raw, ref $raw ? $raw->[0] =~ /^HEAD\s/ : $raw =~ /^HEAD\s/ ];
+    }
+    my @texts = defined $b->pipelined_requests ? @{ $b->pipelined_requests } : ($b->request);
+    return map { [ _build_block_request($srv, $texts[$_], _expect($b, 'more_headers', $_)) ] } 0 .. $#texts;
+}
+
 sub _check_response {
-    my ($b, $name, $res, $srv) = @_;
-    my $expect = $b->error_code // 200;
-    $expect =~ s/^\s+|\s+$//g;
-    is($res->{status} // '', $expect, "$name - status code")
-        or diag($res->{error} // "raw response:\n$res->{raw}");
+    my ($b, $name, $res, $srv, $i) = @_;
+    my $like = _expect($b, 'error_code_like', $i);
+    if (defined $like) {
+        like($res->{status} // '', _regex($like), "$name - status code like")
+            or diag($res->{error} // "raw response:\n$res->{raw}");
+    } else {
+        my $expect = _expect($b, 'error_code', $i) // 200;
+        $expect =~ s/^\s+|\s+$//g;
+        is($res->{status} // '', $expect, "$name - status code")
+            or diag($res->{error} // "raw response:\n$res->{raw}");
+    }
     my $joined = sub { join ', ', @{ $res->{headers}{ lc $_[0] } || [] } };
-    for (_lines($b->response_headers)) {
+    for (_lines(_expect($b, 'response_headers', $i))) {
         if (/^\s*!\s*(\S+?)\s*$/) {
             ok(!$res->{headers}{ lc $1 }, "$name - header $1 absent")
                 or diag("$1: " . $joined->($1));
@@ -729,17 +842,18 @@ sub _check_response {
             ok(0, "$name - response_headers line '$_' is not 'Name: value' or '!Name'");
         }
     }
-    for (_lines($b->response_headers_like)) {
+    for (_lines(_expect($b, 'response_headers_like', $i))) {
         my ($h, $re) = /^\s*([^:\s]+)\s*:\s*(.*?)\s*$/
             or (ok(0, "$name - response_headers_like line '$_' is not 'Name: regex'"), next);
         like($joined->($h), _regex($srv->subst($re)), "$name - header $h like");
     }
-    is($res->{body}, $srv->subst($b->response_body), "$name - response_body")
-        if defined $b->response_body;
-    like($res->{body}, _regex($srv->subst($b->response_body_like)), "$name - response_body_like")
-        if defined $b->response_body_like;
-    unlike($res->{body}, _regex($srv->subst($b->response_body_unlike)), "$name - response_body_unlike")
-        if defined $b->response_body_unlike;
+    my %body = map { $_ => _expect($b, $_, $i) } @BODY_CHECKS;
+    is($res->{body}, $srv->subst($body{response_body}), "$name - response_body")
+        if defined $body{response_body};
+    like($res->{body}, _regex($srv->subst($body{response_body_like})), "$name - response_body_like")
+        if defined $body{response_body_like};
+    unlike($res->{body}, _regex($srv->subst($body{response_body_unlike})), "$name - response_body_unlike")
+        if defined $body{response_body_unlike};
 }
 
 sub _check_log {
@@ -752,6 +866,15 @@ sub _check_log {
         ok(!_log_matches($log, $p), "$name - no_error_log: $p->[0]")
             or diag(join "\n", grep { _log_matches($_, $p) } split /\n/, $log);
     }
+}
+
+# --- init: Perl code run once nginx is up, before the requests, with the
+# block's server in $srv; it may define template variables with set_var.
+sub _run_init {
+    my ($b, $srv) = @_;
+    my $sub = eval "package main; no strict 'vars'; sub { my (\$srv) = \@_;\n" . $b->init . "\n; 1 }"
+        or die "does not compile: $@";
+    $sub->($srv);
 }
 
 sub _run_block {
@@ -769,22 +892,25 @@ sub _run_block {
         _check_log($b, $name, $err // $srv->error_log);
         return;
     }
-    my $res;
-    if (!defined $err && (defined $b->request || defined $b->raw_request)) {
-        $res = eval {
-            my ($bytes, $head_only) = _block_request($b, $srv);
-            _exchange($srv->port, $bytes, $head_only, $b->timeout);
-        } or $err = "cannot build the request: $@";
+    if (!defined $err && defined $b->init) {
+        eval { _run_init($b, $srv); 1 } or $err = "--- init failed: $@";
+    }
+    my @res;
+    if (!defined $err && _request_count($b)) {
+        my @reqs = eval { _block_requests($b, $srv) } or $err = "cannot build the request: $@";
+        @res = map { _exchange($srv->port, @$_, $b->timeout) } @reqs unless defined $err;
     }
     my $stopped = $srv->stop;
     if (defined $err) {
         ok(0, "$name - nginx started and the request was sent") or diag($err);
-        Test::Builder->new->skip("$name - nginx did not start") for 2 .. $count;
+        Test::Builder->new->skip("$name - not run: " . ($err =~ /^(.*)/)[0]) for 2 .. $count;
         return;
     }
     # Stopping first means every worker has flushed its log lines.
     my $log = $srv->error_log;
-    _check_response($b, $name, $res, $srv) if $res;
+    for my $i (0 .. $#res) {
+        _check_response($b, $name . (@res > 1 ? " (req $i)" : ''), $res[$i], $srv, $i);
+    }
     _check_log($b, $name, $log);
     $log .= "\n[alert] (harness) nginx did not exit on TERM within ${STOP_WAIT}s and was killed\n"
         unless $stopped;
@@ -799,9 +925,12 @@ sub count_block_tests {
     return $n * $REPEAT;
 }
 
+# The plan is run_tests()'s to declare only when nothing was planned or run
+# before it; a file with flow tests first ends with done_testing().
 sub run_tests {
     my @blocks = Test::Base::blocks();
-    Test::More::plan(tests => count_block_tests()) unless Test::Builder->new->has_plan;
+    my $tb = Test::Builder->new;
+    Test::More::plan(tests => count_block_tests()) unless $tb->has_plan || $tb->current_test;
     for my $rep (1 .. $REPEAT) {
         for my $b (@blocks) {
             _run_block($b, $b->name . ($REPEAT > 1 ? " (repeat $rep)" : ''));
