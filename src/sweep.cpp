@@ -84,14 +84,11 @@ sweep_expired(store &s, uint64_t now, size_t batch)
             std::vector<std::string> keys;
             txn t = s.begin_write();
             from = collect(t, p.tbl, from, batch, p.expired, keys);
+            /* collected in this write transaction: no one else can have
+             * changed them since */
             for (const std::string &k : keys) {
-                /* re-check under this write txn: the value may have changed
-                 * since a concurrent writer committed */
-                auto v = t.get(p.tbl, k);
-                if (v && p.expired(*v)) {
-                    t.del(p.tbl, k);
-                    (*p.count)++;
-                }
+                t.del(p.tbl, k);
+                (*p.count)++;
             }
             t.commit();
         } while (!from.empty());

@@ -11,7 +11,7 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: Seam's intercom guide: only redirect_uri; a self-contained login page, no referrer to other sites (row 8: same-origin, so the form's POST carries its true Origin)
+=== TEST 1: Seam's intercom guide: only redirect_uri; a self-contained login page, no referrer to other sites (item 8: same-origin, so the form's POST carries its true Origin)
 --- request
 GET /authorize?redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Fcb%3Fsession%3D1
 --- error_code: 200
@@ -50,7 +50,7 @@ qr{"><script>}
 !Location
 --- response_body_like: too long
 
-=== TEST 4: row 13: unknown client_id; rows 8, 21: the error page is not framable and sends no referrer to other sites
+=== TEST 4: row 13: unknown client_id; items 8 and 27: the error page is not framable and sends no referrer to other sites
 --- request
 GET /authorize?client_id=mallory&response_type=code&redirect_uri=https%3A%2F%2Fintegrations.getseam.com%2Fcb
 --- error_code: 400
@@ -170,7 +170,7 @@ PUT /authorize
 --- response_headers
 Allow: GET, POST
 
-=== TEST 20: row 9 of B.1: no CORS on the authorization endpoint
+=== TEST 20: item 9: no CORS on the authorization endpoint
 --- request
 GET /authorize?redirect_uri=https%3A%2F%2Fx.integrations.getseam.com%2Fcb
 --- more_headers

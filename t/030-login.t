@@ -144,7 +144,7 @@ POST /authorize
 client_id=seam&redirect_uri=https%3A%2F%2Fconnect.integrations.getseam.com%2Foauth%2Fcb%3Fsession%3Ds1&state=st-1&response_type=code&email=owner%40example.com&password=correct%20horse%20battery&csrf_token=$TEST_NGINX_CSRF
 --- error_code: 403
 
-=== TEST 5: row 19: a cross-site Origin: 403, no redirect; row 21: the 403 page is not framable (X-Frame-Options, CSP frame-ancestors); row 8: it sends no referrer to other sites
+=== TEST 5: row 19: a cross-site Origin: 403, no redirect; row 21: the 403 page is not framable (X-Frame-Options, CSP frame-ancestors); item 8: it sends no referrer to other sites
 --- init
 page_vars($srv);
 --- more_headers

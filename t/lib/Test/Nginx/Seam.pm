@@ -50,8 +50,9 @@ package Test::Nginx::Seam;
 #   TEST_NGINX_NO_MODULE TEST_NGINX_LOG_LEVEL TEST_NGINX_KEEP.
 #
 # Things that surprise: Test::Base keeps one trailing newline in multi-line
-# sections, so `--- request` bodies end in "\n" (Test::Nginx does the same;
-# use `--- request chomp` or eval for form bodies) and exact bodies usually
+# sections, so `--- request` bodies end in "\n" (Test::Nginx trims request
+# bodies, this harness does not: use `--- request chomp` or eval for form
+# bodies) and exact bodies usually
 # want `--- response_body chomp`. Trim also drops trailing blank lines, so a
 # raw_request needs eval to end with its empty line. A section may appear
 # only once per block. Under eval, error_log patterns are regexes. In an
