@@ -106,7 +106,12 @@ test: unit prove fuzz-smoke
 unit: $(UNIT)
 	$(UNIT)
 
-prove: $(MODULE) $(CLI)
+# holds the store's write lock for the reload tests (t/tools/)
+TEST_HOLD := $(BUILD)/seam-test-hold
+$(TEST_HOLD): t/tools/hold_write_lock.cpp $(CORE_LIB) $(wildcard src/*.h)
+	$(CXX) $(CXXFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
+
+prove: $(MODULE) $(CLI) $(TEST_HOLD)
 	prove -I t/lib -r t/
 
 # the benchmark (bench/run.sh; under 10 minutes, loopback only)

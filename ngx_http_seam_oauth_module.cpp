@@ -13,6 +13,10 @@
 #include "ngx/ngx_http_seam_oauth.h"
 
 #include "csrf.h"
+#include "store_files.h"
+
+#include <grp.h>
+#include <pwd.h>
 
 
 static ngx_int_t ngx_http_seam_oauth_init(ngx_conf_t *cf);
@@ -21,6 +25,8 @@ static char *ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_seam_oauth_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_seam_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static char *ngx_http_seam_oauth_prepare_store(ngx_conf_t *cf,
+    ngx_http_seam_oauth_main_conf_t *smcf);
 static ngx_int_t ngx_http_seam_oauth_init_process(ngx_cycle_t *cycle);
 static void ngx_http_seam_oauth_exit_process(ngx_cycle_t *cycle);
 
@@ -293,6 +299,10 @@ ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     if (!smcf->store->path.empty()) {
+        if (ngx_http_seam_oauth_prepare_store(cf, smcf) != NGX_CONF_OK) {
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+
         smcf->thread_pool = ngx_thread_pool_add(cf, &smcf->thread_pool_name);
         smcf->hash_thread_pool = ngx_thread_pool_add(cf,
                                      &smcf->hash_thread_pool_name);
@@ -304,6 +314,60 @@ ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
     smcf->denial_index = ngx_http_get_variable_index(cf,
                                             &ngx_http_seam_oauth_denial_name);
     if (smcf->denial_index == NGX_ERROR) {
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * The store as the workers will find it, checked now, in the master
+ * (nginx -t, a start, a reload), so that a store they could not open
+ * stops nginx with one line rather than leaving it with no workers: the
+ * directory created and handed to nginx's user as nginx does with its
+ * temporary paths, the files usable by that user, data.mdb whole.
+ */
+static char *
+ngx_http_seam_oauth_prepare_store(ngx_conf_t *cf,
+    ngx_http_seam_oauth_main_conf_t *smcf)
+{
+    ngx_core_conf_t   *ccf;
+    seam::store_user   user;
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cf->cycle->conf_ctx,
+                                           ngx_core_module);
+
+    try {
+        if (geteuid() == 0) {
+            user.any = false;
+
+            if (ccf->user != (ngx_uid_t) NGX_CONF_UNSET_UINT) {
+                user.uid = ccf->user;
+                user.gid = ccf->group;
+                user.name = ccf->username;
+
+            } else {
+                /* no "user" yet: nginx's default, as it will resolve it */
+                struct passwd  *pw = getpwnam(NGX_USER);
+                struct group   *gr = getgrnam(NGX_GROUP);
+
+                user.uid = pw ? pw->pw_uid : 65534;
+                user.gid = gr ? gr->gr_gid : 65534;
+                user.name = NGX_USER;
+            }
+        }
+
+        std::string  error = seam::prepare_store(smcf->store->path, user);
+
+        if (!error.empty()) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "seam_oauth: %s",
+                               error.c_str());
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+
+    } catch (const std::exception &e) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "seam_oauth: %s", e.what());
         return static_cast<char *>(NGX_CONF_ERROR);
     }
 
@@ -380,6 +444,16 @@ ngx_http_seam_oauth_init_process(ngx_cycle_t *cycle)
     }
 
     try {
+        /* checked again here: a file cut short since would be mapped past
+         * its end (SIGBUS); a worker that exits with 2 is not respawned */
+        std::string  error = seam::check_data_file(smcf->store->path);
+
+        if (!error.empty()) {
+            ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "seam_oauth: %s",
+                          error.c_str());
+            return NGX_ERROR;
+        }
+
         w->store = new seam::store(*smcf->store);
 
         /* the durability in force, as LMDB reports it */

@@ -137,6 +137,13 @@ built_records(const uint8_t *data, size_t size)
                && th2->locked_until == th.locked_until
                && th2->last_lockout == th.last_lockout, encode(th));
 
+    owner_record o;
+    o.revoked_at = fdp.ConsumeIntegral<uint64_t>();
+    o.removed = fdp.ConsumeBool();
+    auto o2 = decode_owner(encode(o));
+    FUZZ_CHECK(o2 && o2->revoked_at == o.revoked_at
+               && o2->removed == o.removed, encode(o));
+
     session_record s;
     s.expires_at = fdp.ConsumeIntegral<uint64_t>();
     s.user_id = field(fdp);
@@ -167,6 +174,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                successes);
     round_trip(in, decode_session(in), record_kind::session, successes);
     round_trip(in, decode_throttle(in), record_kind::throttle, successes);
+    round_trip(in, decode_owner(in), record_kind::owner, successes);
     FUZZ_CHECK(successes <= 1, in);
 
     if (auto kind = kind_of(in)) {

@@ -154,7 +154,7 @@ $(ASAN_NGINX): mk/asan.mk
 # report; the target fails on a failed step or on any report. nginx processes
 # that still have our ASan module mapped once prove is done were left behind
 # (a master killed by a report orphans its workers): killed, and a failure.
-test-asan: asan
+test-asan: asan $(TEST_HOLD)
 	@rm -rf $(ASAN_LOGS) && mkdir -p $(ASAN_LOGS)
 	$(file >$(ASAN_SUPP),$(ASAN_LSAN_SUPP))
 	@export $(ASAN_RUN_ENV); status=0; \

@@ -53,6 +53,10 @@ check_authorization(const params &p, const oauth_config &config)
         return show_error("The redirect_uri is not registered for this "
                           "application.");
     }
+    if (carries_response_parameter(*redirect_uri)) {
+        return show_error("The redirect_uri already carries a parameter of "
+                          "the response (code, state, error or iss).");
+    }
 
     authorization_check c;
     authorization_request &r = c.request;

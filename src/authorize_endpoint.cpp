@@ -29,12 +29,14 @@ answer(http_answer a)
 }
 
 static authorize_step
-issue_code_step(const authorization_request &req, std::string user_id)
+issue_code_step(const authorization_request &req,
+                const std::pair<session_record, uint64_t> &session)
 {
     authorize_step step;
     step.what = authorize_step::next::issue_code;
     step.request = req;
-    step.user_id = std::move(user_id);
+    step.user_id = session.first.user_id;
+    step.authorized_ms = session.second;
     return step;
 }
 
@@ -45,16 +47,19 @@ redirect_error(const authorization_request &req, oauth_error error,
     return redirect_to(redirect_with_error(req, error, why));
 }
 
-/* The live session behind the cookie, unless the request wants a fresh
- * sign-in. */
-static std::optional<session_record>
+/* The live session behind the cookie, and when it was made. */
+static std::optional<std::pair<session_record, uint64_t>>
 session_of(const authorize_env &env)
 {
     std::string_view cookie = cookie_value(env.session, secret_chars);
     if (cookie.empty()) {
         return std::nullopt;
     }
-    return find_session(*env.s, cookie, env.now);
+    auto found = find_session(*env.s, cookie, env.now);
+    if (!found) {
+        return std::nullopt;
+    }
+    return std::make_pair(std::move(*found), session_issued_ms(cookie));
 }
 
 /* The parsed parameters' verdict, when it is not a page of ours. */
@@ -86,7 +91,7 @@ authorize_get(std::string_view query, const authorize_env &env)
     req.issuer = env.issuer;
 
     /* a recent sign-in skips the password, unless prompt=login */
-    std::optional<session_record> session;
+    std::optional<std::pair<session_record, uint64_t>> session;
     if (!req.prompt_login) {
         session = session_of(env);
     }
@@ -103,9 +108,16 @@ authorize_get(std::string_view query, const authorize_env &env)
                 req, oauth_error::consent_required,
                 "the owner must approve this request"));
         }
-        return answer(consent_page(form_of(env), req, session->email));
+        return answer(consent_page(form_of(env), req, session->first.email));
     }
-    return issue_code_step(req, session->user_id);
+    if (env.head) {
+        /* a HEAD (a link checker, a prefetch) never issues a code */
+        http_answer a;
+        a.content_type = "text/html; charset=utf-8";
+        add_page_headers(a);
+        return answer(std::move(a));
+    }
+    return issue_code_step(req, *session);
 }
 
 authorize_step
@@ -139,7 +151,7 @@ authorize_post(std::string_view body, const form_source &source,
 
     /* the consent page's answer */
     if (const std::string *decision = f.values.get("decision")) {
-        std::optional<session_record> session = session_of(env);
+        auto session = session_of(env);
         if (!session) {
             return answer(login_page(form_of(env), req, "",
                                      message::session_expired));
@@ -149,7 +161,7 @@ authorize_post(std::string_view body, const form_source &source,
                                          "the owner denied the request"));
         }
         if (*decision == "approve") {
-            return issue_code_step(req, session->user_id);
+            return issue_code_step(req, *session);
         }
         return answer(error_page(*env.pages, 400,
                                  message::unknown_decision));
@@ -173,10 +185,10 @@ authorize_post(std::string_view body, const form_source &source,
 }
 
 static http_answer
-unavailable(const authorize_env &env, std::string why)
+unavailable(const authorize_env &env, std::string why, bool limited)
 {
     http_answer a = error_page(*env.pages, 503, message::unavailable);
-    note(a, log_note::level::error, std::move(why));
+    note(a, log_note::level::error, std::move(why), limited);
     return a;
 }
 
@@ -194,12 +206,18 @@ session_cookie_of(const authorize_env &env, std::string_view session)
 
 http_answer
 answer_code(const authorize_env &env, const authorization_request &req,
-            const std::optional<std::string> &code, std::string_view session)
+            const issued_code &code, std::string_view session)
 {
-    if (!code) {
-        return unavailable(env, env.s->full_message());
+    switch (code.result) {
+    case issued_code::outcome::unavailable:
+        return unavailable(env, code.why, true);
+    case issued_code::outcome::revoked:
+        /* the owner was removed or disconnected since it signed in */
+        return login_page(form_of(env), req, "", message::session_expired);
+    case issued_code::outcome::issued:
+        break;
     }
-    return redirect_to(redirect_with_code(req, *code),
+    return redirect_to(redirect_with_code(req, code.code),
                        session_cookie_of(env, session));
 }
 
@@ -210,7 +228,7 @@ answer_sign_in(const authorize_env &env, const authorization_request &req,
     using outcome = sign_in_result::outcome;
     switch (result.result) {
     case outcome::unavailable:
-        return unavailable(env, result.why);
+        return unavailable(env, result.why, result.store_full);
     case outcome::locked: {
         http_answer a = login_page(form_of(env), req, "", "",
                                    result.retry_after);
@@ -233,7 +251,8 @@ answer_sign_in(const authorize_env &env, const authorization_request &req,
         return consent_page(form_of(env), req, result.email,
                             session_cookie_of(env, result.session));
     }
-    return answer_code(env, req, result.code, result.session);
+    return redirect_to(redirect_with_code(req, *result.code),
+                       session_cookie_of(env, result.session));
 }
 
 }  // namespace seam

@@ -34,18 +34,21 @@ struct authorize_env {
     cookie_attributes cookies;     /* Path (cookie_path()), Secure */
     std::string_view csrf_nonce;   /* the cookies as sent, or "" */
     std::string_view session;
+    bool head = false;             /* HEAD: the answer, and no side effect */
 };
 
 struct authorize_step {
     enum class next {
         answer,        /* send `answer` */
-        issue_code,    /* issue_code_for(request, user_id), answer_code() */
+        issue_code,    /* issue_code_for(request, user_id, authorized_ms),
+                          then answer_code() */
         sign_in,       /* sign_in(sign_in), answer_sign_in() */
     };
     next what = next::answer;
     http_answer answer;
     authorization_request request;
     std::string user_id;
+    uint64_t authorized_ms = 0;    /* issue_code: the session's time */
     sign_in_request sign_in;
 };
 
@@ -62,11 +65,12 @@ authorize_step authorize_post(std::string_view body,
                               const form_source &source,
                               std::string_view ip, const authorize_env &env);
 
-/* The answer once a code was issued (nullopt: the store was full);
- * `session` a new session cookie value to set, or "". */
+/* The answer once a code was issued (or not: the store full, the
+ * owner's access ended); `session` a new session cookie value to set, or
+ * "". */
 http_answer answer_code(const authorize_env &env,
                         const authorization_request &req,
-                        const std::optional<std::string> &code,
+                        const issued_code &code,
                         std::string_view session = "");
 
 /* The answer to a sign-in; `typed` the e-mail the owner typed, kept in

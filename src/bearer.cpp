@@ -74,7 +74,14 @@ build_challenge(std::string &c, std::string_view realm, oauth_error error,
     if (error != oauth_error::none) {
         c.append(", error=\"").append(wire_name(error)).append("\"");
     }
-    if (!scope.empty()) {
+    /* only a scope of RFC 6749 §3.3's characters: a required scope can
+     * come from a variable, and nothing else may reach the header */
+    bool plain = !scope.empty();
+    for (char ch : scope) {
+        plain = plain && (ch == ' ' || (ch >= 0x21 && ch <= 0x7e
+                                        && ch != '"' && ch != '\\'));
+    }
+    if (plain) {
         c.append(", scope=\"").append(scope).append("\"");
     }
 }
@@ -179,6 +186,13 @@ denial_challenge(std::string_view denial)
 http_answer
 denial_answer(std::string_view denial, std::string_view realm)
 {
+    if (denial.empty()) {
+        http_answer a;
+        a.status = 403;
+        a.body = "{\"error\":\"forbidden\"}";
+        a.headers.emplace_back("Cache-Control", "no-store");
+        return a;
+    }
     int status = 401;
     std::string_view error;
     std::string challenge;

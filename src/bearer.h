@@ -62,8 +62,10 @@ char *write_denial(char *out, const bearer_result &r);
 std::string_view denial_challenge(std::string_view denial);
 
 /* What a client gets for a denial: its status, its challenge, a JSON
- * error and no-store. An empty or garbled `denial` (a 401 or 403 that was
- * not the check's) is a 401 with the plain challenge. */
+ * error and no-store. No denial at all means the 401 or 403 was not the
+ * check's (nginx's own access rules: deny, limit_except): 403 forbidden,
+ * with no challenge, as the token was fine. A garbled one is a 401 with
+ * the plain challenge. */
 http_answer denial_answer(std::string_view denial, std::string_view realm);
 
 /* `scope` is named in an insufficient_scope challenge (RFC 6750 §3). */

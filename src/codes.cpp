@@ -1,5 +1,6 @@
 #include "codes.h"
 #include "crypto.h"
+#include "owners.h"
 #include "revocation.h"
 #include "secrets.h"
 
@@ -111,6 +112,12 @@ redeem_in(txn &t, const redemption_request &req)
 
     code_tombstone stone{code->expires_at, ""};
     out.error = check_code(*code, req, out.description);
+    if (out.error == oauth_error::none
+        && owner_access_ended(t, code->user_id, issued_ms(key)))
+    {
+        out.error = oauth_error::invalid_grant;
+        out.description = "the owner's access was revoked";
+    }
     if (out.error == oauth_error::none) {
         std::string grant_id = new_record_id(16);
         grant_record grant{code->client_id, code->user_id, code->scope,
@@ -159,9 +166,10 @@ redeem_codes(store &s,
             out.push_back(redeem_in(t, req));
         }
         t.commit();
-    } catch (const store_full &) {
-        /* the transaction is gone, and every redemption in it */
-        out.assign(reqs.size(), store_full_redemption(s));
+    } catch (const store_error &e) {
+        /* the transaction is gone, and every redemption in it: full, a
+         * full disk or an I/O error */
+        out.assign(reqs.size(), store_full_redemption(s, s.write_failure(e)));
     }
     return out;
 }

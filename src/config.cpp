@@ -240,6 +240,12 @@ oauth_config::check() const
         return "seam_oauth_throttle_window and _max_lockout must be "
                "positive";
     }
+    for (char ch : realm) {
+        if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\') {
+            return "seam_oauth_realm must be printable ASCII without quotes "
+                   "or backslashes";
+        }
+    }
     if (!issuer.empty() && issuer.rfind("https://", 0) != 0
         && issuer.rfind("http://", 0) != 0)
     {

@@ -11,11 +11,15 @@
 
 namespace seam {
 
-/* A line for the error log (without the "seam_oauth: " prefix). */
+/* A line for the error log (without the "seam_oauth: " prefix). A
+ * `limited` line (a cause that repeats with every request while it lasts:
+ * a full disk) is written at most every few seconds, with how often it
+ * came meanwhile. */
 struct log_note {
     enum class level { info, warn, error };
     level at = level::info;
     std::string text;
+    bool limited = false;
 };
 
 struct http_answer {
@@ -27,9 +31,10 @@ struct http_answer {
 };
 
 inline void
-note(http_answer &a, log_note::level at, std::string text)
+note(http_answer &a, log_note::level at, std::string text,
+     bool limited = false)
 {
-    a.log.push_back({at, std::move(text)});
+    a.log.push_back({at, std::move(text), limited});
 }
 
 }  // namespace seam

@@ -205,6 +205,15 @@ encode(const session_record &r)
 }
 
 std::string
+encode(const owner_record &r)
+{
+    writer w(record_kind::owner);
+    w.u64(r.revoked_at);
+    w.u64(r.removed ? 1 : 0);
+    return w.take();
+}
+
+std::string
 encode(const throttle_record &r)
 {
     writer w(record_kind::throttle);
@@ -224,7 +233,7 @@ kind_of(std::string_view value)
     }
     uint8_t k = static_cast<uint8_t>(value[0]);
     if (k < static_cast<uint8_t>(record_kind::code)
-        || k > static_cast<uint8_t>(record_kind::throttle))
+        || k > static_cast<uint8_t>(record_kind::owner))
     {
         return std::nullopt;
     }
@@ -338,6 +347,20 @@ decode_throttle(std::string_view value)
     r.failures = rd.u64();
     r.locked_until = rd.u64();
     r.last_lockout = rd.u64();
+    return finish(rd, std::move(r));
+}
+
+std::optional<owner_record>
+decode_owner(std::string_view value)
+{
+    reader rd(value, record_kind::owner);
+    owner_record r;
+    r.revoked_at = rd.u64();
+    uint64_t removed = rd.u64();
+    if (removed > 1) {
+        return std::nullopt;
+    }
+    r.removed = removed == 1;
     return finish(rd, std::move(r));
 }
 

@@ -23,6 +23,7 @@ enum class record_kind : uint8_t {
     refresh_token = 6,
     session = 7,
     throttle = 8,
+    owner = 9,
 };
 
 /* An authorization code waiting for redemption (keyed by key_of). */
@@ -86,6 +87,15 @@ struct session_record {
     uint64_t auth_time = 0;
 };
 
+/* What ended an owner's access (keyed by user_id): every code, session
+ * and grant of the owner made at or before `revoked_at` (milliseconds,
+ * as secrets and record ids carry their issue time) is void, and all of
+ * them when the owner's account was removed. */
+struct owner_record {
+    uint64_t revoked_at = 0;
+    bool removed = false;
+};
+
 /* What the bearer check needs, in one read. */
 struct access_token_record {
     uint64_t expires_at = 0;
@@ -109,6 +119,7 @@ std::string encode(const user_record &r);
 std::string encode(const refresh_token_record &r);
 std::string encode(const struct throttle_record &r);
 std::string encode(const session_record &r);
+std::string encode(const owner_record &r);
 
 /* The kind of a stored value, or nullopt when it is not one of ours. */
 std::optional<record_kind> kind_of(std::string_view value);
@@ -133,5 +144,6 @@ std::optional<user_record> decode_user(std::string_view value);
 std::optional<refresh_token_record> decode_refresh_token(std::string_view v);
 std::optional<session_record> decode_session(std::string_view value);
 std::optional<throttle_record> decode_throttle(std::string_view value);
+std::optional<owner_record> decode_owner(std::string_view value);
 
 }  // namespace seam

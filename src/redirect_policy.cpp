@@ -233,6 +233,10 @@ redirect_policy::add(std::string_view text)
     if (parsed_uri::present(p.uri().userInfo)) {
         return "a redirect URI must not carry userinfo";
     }
+    if (carries_response_parameter(text)) {
+        return "a redirect URI must not carry the authorization response's "
+               "parameters (code, state, error, iss) in its query";
+    }
     rule r;
     r.loopback = scheme == "http" && loopback;
     r.uri = std::string(text);
@@ -344,6 +348,39 @@ append_query(std::string_view base,
         out.append(percent_encode(p.second));
     }
     return out;
+}
+
+bool
+carries_response_parameter(std::string_view uri)
+{
+    size_t q = uri.find('?');
+    if (q == std::string_view::npos) {
+        return false;
+    }
+    std::string_view query = uri.substr(q + 1);
+    query = query.substr(0, query.find('#'));
+    while (!query.empty()) {
+        size_t amp = query.find('&');
+        std::string_view pair = query.substr(0, amp);
+        std::string name;
+        /* as the client's parser will read it: decoded once */
+        if (!form_decode(pair.substr(0, pair.find('=')), name)) {
+            return true;
+        }
+        for (std::string_view reserved :
+             {"code", "state", "error", "error_description", "error_uri",
+              "iss"})
+        {
+            if (name == reserved) {
+                return true;
+            }
+        }
+        if (amp == std::string_view::npos) {
+            break;
+        }
+        query = query.substr(amp + 1);
+    }
+    return false;
 }
 
 }  // namespace seam

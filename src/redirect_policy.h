@@ -52,6 +52,12 @@ std::string
 append_query(std::string_view base,
              const std::vector<std::pair<std::string, std::string>> &pairs);
 
+/* Whether `uri`'s query already names a parameter of the authorization
+ * response (code, state, error, error_description, error_uri, iss): the
+ * client would then see two of it, and many parsers take the first, the
+ * attacker's (RFC 9700 §4.1). A name that does not decode counts. */
+bool carries_response_parameter(std::string_view uri);
+
 /* Longest redirect_uri considered at all. */
 constexpr size_t max_redirect_uri = 2048;
 

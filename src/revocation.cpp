@@ -1,4 +1,5 @@
 #include "revocation.h"
+#include "owners.h"
 #include "crypto.h"
 #include "secrets.h"
 
@@ -131,20 +132,10 @@ revoke_grant_hex(store &s, std::string_view grant_id_hex)
 size_t
 revoke_user_grants(store &s, std::string_view user_id)
 {
-    std::vector<std::string> ids;
     txn t = s.begin_write();
-    t.scan(table::grants, "", [&](std::string_view k, std::string_view v) {
-        auto g = decode_grant(v);
-        if (g && g->user_id == user_id) {
-            ids.emplace_back(k);
-        }
-        return true;
-    });
-    for (const std::string &id : ids) {
-        revoke_grant(t, id);
-    }
+    size_t n = end_owner_access(t, user_id, now_ms(), false);
     t.commit();
-    return ids.size();
+    return n;
 }
 
 }  // namespace seam

@@ -50,7 +50,8 @@ struct grant_info {
 std::vector<grant_info> list_grants(store &s, uint64_t now);
 /* Revokes by hex grant id; false when there is no such grant. */
 bool revoke_grant_hex(store &s, std::string_view grant_id_hex);
-/* Revokes every grant of one owner; returns how many. */
+/* Disconnects one owner: every grant revoked, its sessions deleted, and
+ * its codes not yet redeemed void (owners.h); returns how many grants. */
 size_t revoke_user_grants(store &s, std::string_view user_id);
 
 }  // namespace seam

@@ -108,4 +108,26 @@ store_secret(store &s, table t, std::string_view record)
     return secret;
 }
 
+static uint64_t
+leading_time(std::string_view bytes)
+{
+    uint64_t ms = 0;
+    for (size_t i = 0; i < secret_time_bytes && i < bytes.size(); i++) {
+        ms = ms << 8 | static_cast<unsigned char>(bytes[i]);
+    }
+    return ms;
+}
+
+uint64_t
+issued_ms(std::string_view key)
+{
+    return key.size() == secret_time_bytes + 32 ? leading_time(key) : 0;
+}
+
+uint64_t
+record_id_ms(std::string_view id)
+{
+    return id.size() > secret_time_bytes ? leading_time(id) : 0;
+}
+
 }  // namespace seam

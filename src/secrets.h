@@ -65,6 +65,12 @@ record_key key_of(std::string_view secret);
 std::optional<std::string> store_secret(store &s, table t,
                                         std::string_view record);
 
+/* The issue time (milliseconds) a key made by key_of() carries; 0 for a
+ * key of a secret of the earlier format, which carries none. */
+uint64_t issued_ms(std::string_view key);
+/* The issue time of a record id made by new_record_id(). */
+uint64_t record_id_ms(std::string_view id);
+
 /* Milliseconds since the epoch, from the wall clock. */
 uint64_t now_ms();
 

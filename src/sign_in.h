@@ -66,18 +66,26 @@ struct sign_in_result {
      * due) */
     std::optional<std::string> code;
     std::string why;               /* unavailable: for the error log */
-    bool store_full = false;       /* unavailable because of that */
+    bool store_full = false;       /* unavailable: the store could not be
+                                      written */
 };
 
 sign_in_result sign_in(store &s, const oauth_config &config,
                        const sign_in_request &req, account_source &accounts);
 
-/* Issues a code for an owner already signed in (a session, or the
- * consent page's Allow); nullopt when the store is full. */
-std::optional<std::string> issue_code_for(store &s,
-                                          const oauth_config &config,
-                                          const authorization_request &req,
-                                          std::string_view user_id,
-                                          uint64_t now);
+/* A code issued for an owner signed in at `authorized_ms` (a session's
+ * issue time, or the password's check): none when the owner's access
+ * ended since (owners.h), or when the store is full. */
+struct issued_code {
+    enum class outcome { issued, unavailable, revoked };
+    outcome result = outcome::issued;
+    std::string code;
+    std::string why;               /* unavailable: store::write_failure */
+};
+
+issued_code issue_code_for(store &s, const oauth_config &config,
+                           const authorization_request &req,
+                           std::string_view user_id, uint64_t authorized_ms,
+                           uint64_t now);
 
 }  // namespace seam

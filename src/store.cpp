@@ -15,7 +15,7 @@ namespace seam {
 
 static const char *table_names[table_count] = {
     "meta", "users", "codes", "tokens", "grants", "refresh", "sessions",
-    "throttle"};
+    "throttle", "owners"};
 
 std::string
 store_message(std::string_view doing, int rc)
@@ -383,6 +383,19 @@ txn::commit()
     if (rc != 0) {
         fail("mdb_txn_commit", rc);
     }
+}
+
+std::string
+store::write_failure(const store_error &e)
+{
+    if (dynamic_cast<const store_full *>(&e) != nullptr) {
+        return full_message();
+    }
+    if (e.code() == ENOSPC) {
+        return "the store \"" + path_ + "\" cannot be written: its file "
+               "system is full (" + mdb_strerror(e.code()) + ")";
+    }
+    return "the store \"" + path_ + "\" cannot be written: " + e.what();
 }
 
 std::string

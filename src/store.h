@@ -22,9 +22,9 @@ struct MDB_txn;
 namespace seam {
 
 enum class table {
-    meta, users, codes, tokens, grants, refresh, sessions, throttle
+    meta, users, codes, tokens, grants, refresh, sessions, throttle, owners
 };
-constexpr int table_count = 8;
+constexpr int table_count = 9;
 
 class store_error : public std::runtime_error {
 public:
@@ -140,6 +140,10 @@ public:
     const std::string &path() const { return path_; }
     /* MDB_MAP_FULL, for the operator: the store, its map size, the fix */
     std::string full_message();
+    /* Why a write failed, for the operator: full_message() for
+     * MDB_MAP_FULL, the file system's error (a full disk, an I/O error)
+     * with the store's path otherwise. */
+    std::string write_failure(const store_error &e);
     /* what the environment was opened with (store_options::meta_sync) */
     bool meta_sync() const;
 

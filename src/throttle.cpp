@@ -38,14 +38,10 @@ throttle_wait_threaded(store &s, std::string_view key, uint64_t now)
     return wait_of(v ? decode_throttle(*v) : std::nullopt, now);
 }
 
-uint64_t
-throttle_failure(store &s, std::string_view key, const throttle_policy &p,
-                 uint64_t now)
+/* One more failure of `r` at `now` under `p`. */
+static void
+count_failure(throttle_record &r, const throttle_policy &p, uint64_t now)
 {
-    txn t = s.begin_write();
-    auto v = t.get(table::throttle, key);
-    throttle_record r = v ? decode_throttle(*v).value_or(throttle_record{})
-                          : throttle_record{};
     if (now >= r.window_start + p.window && r.locked_until <= now) {
         r = throttle_record{now, 0, 0, 0};
     }
@@ -56,9 +52,67 @@ throttle_failure(store &s, std::string_view key, const throttle_policy &p,
         r.last_lockout = lockout;
         r.locked_until = now + lockout;
     }
+}
+
+static throttle_record
+record_in(txn &t, std::string_view key)
+{
+    auto v = t.get(table::throttle, key);
+    return v ? decode_throttle(*v).value_or(throttle_record{})
+             : throttle_record{};
+}
+
+uint64_t
+throttle_failure(store &s, std::string_view key, const throttle_policy &p,
+                 uint64_t now)
+{
+    txn t = s.begin_write();
+    throttle_record r = record_in(t, key);
+    count_failure(r, p, now);
     t.put(table::throttle, key, encode(r));
     t.commit();
     return wait_of(r, now);
+}
+
+uint64_t
+throttle_reserve(store &s, const std::vector<throttle_slot> &slots,
+                 uint64_t now)
+{
+    txn t = s.begin_write();
+    std::vector<throttle_record> records;
+    uint64_t wait = 0;
+    for (const throttle_slot &slot : slots) {
+        records.push_back(record_in(t, slot.key));
+        wait = std::max(wait, wait_of(records.back(), now));
+    }
+    if (wait) {
+        return wait;
+    }
+    for (size_t i = 0; i < slots.size(); i++) {
+        count_failure(records[i], slots[i].policy, now);
+        t.put(table::throttle, slots[i].key, encode(records[i]));
+    }
+    t.commit();
+    return 0;
+}
+
+void
+throttle_refund(store &s, const throttle_slot &slot)
+{
+    txn t = s.begin_write();
+    auto v = t.get(table::throttle, slot.key);
+    auto r = v ? decode_throttle(*v) : std::nullopt;
+    if (!r || r->failures == 0) {
+        return;
+    }
+    r->failures--;
+    if (r->failures < slot.policy.limit && r->locked_until != 0) {
+        /* the lock this attempt's reservation set */
+        r->locked_until = 0;
+        r->last_lockout = r->last_lockout > 2 ? r->last_lockout / 2 : 0;
+    }
+    t.put(table::throttle, slot.key, encode(*r));
+    t.commit();
 }
 
 void

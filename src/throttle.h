@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace seam {
 
@@ -31,6 +32,23 @@ std::string throttle_key(std::string_view kind, std::string_view id);
 uint64_t throttle_wait(store &s, std::string_view key, uint64_t now);
 /* The same with its own read transaction, for thread-pool threads. */
 uint64_t throttle_wait_threaded(store &s, std::string_view key, uint64_t now);
+
+/*
+ * An attempt reserved before the work it guards (a password hash): in one
+ * write transaction, each key is checked and, when none is locked,
+ * counted as a failure until refunded, so that parallel attempts never
+ * outnumber the limit. Returns 0 when reserved, else the longest wait of
+ * a locked key (and nothing is counted).
+ */
+struct throttle_slot {
+    std::string key;
+    throttle_policy policy;
+};
+uint64_t throttle_reserve(store &s, const std::vector<throttle_slot> &slots,
+                          uint64_t now);
+/* Gives a reserved attempt back when it did not fail (the guarded work
+ * could not be done); a lock it caused is lifted. */
+void throttle_refund(store &s, const throttle_slot &slot);
 
 /* Counts one failure; returns the wait it now imposes (0: none yet). */
 uint64_t throttle_failure(store &s, std::string_view key,

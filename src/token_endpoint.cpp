@@ -281,11 +281,16 @@ plan_token_request(const token_request &req, const oauth_config &config,
     return plan;
 }
 
-void
+http_answer
 count_client_failure(store &s, const oauth_config &config,
-                     std::string_view key, uint64_t now)
+                     std::string_view key, uint64_t now, http_answer answer)
 {
-    throttle_failure(s, key, config.client_throttle(), now);
+    try {
+        throttle_failure(s, key, config.client_throttle(), now);
+    } catch (const store_error &e) {
+        note(answer, log_note::level::error, s.write_failure(e), true);
+    }
+    return answer;
 }
 
 revocation_plan
@@ -311,6 +316,21 @@ plan_revocation(const token_request &req, const oauth_config &config)
     plan.answer.body = "";
     no_store(plan.answer);
     return plan;
+}
+
+http_answer
+revoke(store &s, const oauth_config &config, const revocation_plan &plan)
+{
+    try {
+        revoke_token(s, plan.token, plan.client_id);
+    } catch (const store_error &e) {
+        http_answer a = token_error(oauth_error::temporarily_unavailable,
+                                    "the token store cannot be written",
+                                    false, config.realm);
+        note(a, log_note::level::error, s.write_failure(e), true);
+        return a;
+    }
+    return plan.answer;
 }
 
 http_answer
@@ -365,7 +385,7 @@ answer_redemption(const redemption &r, const oauth_config &config,
                  + "\": its grant was revoked");
         }
         if (r.store_full) {
-            note(a, log_note::level::error, r.store_message);
+            note(a, log_note::level::error, r.store_message, true);
         }
         return a;
     }

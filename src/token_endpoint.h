@@ -68,9 +68,12 @@ token_step plan_token_request(const token_request &req,
                               uint64_t now, std::string_view server_key,
                               std::string_view ip);
 
-/* Counts one failed client authentication under `key` (token_step). */
-void count_client_failure(store &s, const oauth_config &config,
-                          std::string_view key, uint64_t now);
+/* Counts one failed client authentication under `key` (token_step) and
+ * returns `answer`, the failure's, to send; a store that cannot be
+ * written is noted in it, and the answer stays. */
+http_answer count_client_failure(store &s, const oauth_config &config,
+                                 std::string_view key, uint64_t now,
+                                 http_answer answer);
 
 /* RFC 7009: the token to revoke, or the error to send. */
 struct revocation_plan {
@@ -82,6 +85,10 @@ struct revocation_plan {
 
 revocation_plan plan_revocation(const token_request &req,
                                 const oauth_config &config);
+/* The revocation itself (a durable write): the plan's 200, or 503
+ * temporarily_unavailable when the store cannot be written. */
+http_answer revoke(store &s, const oauth_config &config,
+                   const revocation_plan &plan);
 
 /* RFC 7662, answered from one read transaction. */
 http_answer introspect(const token_request &req, const oauth_config &config,

@@ -1,5 +1,6 @@
 #include "tokens.h"
 #include "crypto.h"
+#include "owners.h"
 #include "revocation.h"
 #include "scope.h"
 #include "secrets.h"
@@ -9,13 +10,13 @@
 namespace seam {
 
 redemption
-store_full_redemption(store &s)
+store_full_redemption(store &s, std::string why)
 {
     redemption out;
     out.error = oauth_error::temporarily_unavailable;
-    out.description = "the token store is full";
+    out.description = "the token store cannot be written";
     out.store_full = true;
-    out.store_message = s.full_message();
+    out.store_message = why.empty() ? s.full_message() : std::move(why);
     return out;
 }
 
@@ -144,6 +145,12 @@ refresh_grant(store &s, const refresh_request &req)
         if (!grant) {
             return fail(oauth_error::invalid_grant, "the grant was revoked");
         }
+        if (owner_access_ended(t, grant->user_id, record_id_ms(grant_id))) {
+            revoke_grant(t, grant_id);
+            t.commit();
+            return fail(oauth_error::invalid_grant,
+                        "the owner's access was revoked");
+        }
 
         /* RFC 6749 §6: a narrower scope may be asked for, never a wider */
         std::string scope = grant->scope;
@@ -211,8 +218,8 @@ refresh_grant(store &s, const refresh_request &req)
         t.put(table::refresh, key, encode(*rt));
         t.put(table::grants, grant_id, encode(*grant));
         t.commit();
-    } catch (const store_full &) {
-        out = store_full_redemption(s);
+    } catch (const store_error &e) {
+        out = store_full_redemption(s, s.write_failure(e));
     }
     return out;
 }

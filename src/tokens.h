@@ -23,16 +23,19 @@ struct redemption {
     std::string description;
     bool replay = false;           /* a reused code or refresh token: its
                                       grant was revoked */
+    /* the store could not be written (full, a full disk, an I/O error):
+     * 503 temporarily_unavailable, and what the operator reads */
     bool store_full = false;
-    std::string store_message;     /* store_full: what the operator reads */
+    std::string store_message;
     std::string access_token;
     access_token_record token;
     std::string refresh_token;
     uint64_t expires_in = 0;
 };
 
-/* What a redemption or refresh answers when the store `s` is full. */
-redemption store_full_redemption(store &s);
+/* What a redemption or refresh answers when the store `s` cannot be
+ * written, for `why` (store::write_failure). */
+redemption store_full_redemption(store &s, std::string why = "");
 
 /* Stores `secret` as an access token of `grant` (for `ttl` seconds, with
  * `scope`) inside `t`, and puts it in `out`; the caller writes `grant`. */

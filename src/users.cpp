@@ -1,11 +1,8 @@
 #include "users.h"
 #include "ascii.h"
 #include "crypto.h"
-#include "codes.h"
-#include "revocation.h"
-#include "sessions.h"
-#include "sweep.h"
-#include "tokens.h"
+#include "owners.h"
+#include "secrets.h"
 
 namespace seam {
 
@@ -45,6 +42,7 @@ add_user(store &s, std::string_view email, const std::string &password_hash,
         }
         user_record u{"u_" + hex_encode(random_bytes(16)), password_hash, now};
         t.put(table::users, key, encode(u));
+        start_owner_access(t, u.user_id, now_ms());
         t.commit();
         if (user_id_out) {
             *user_id_out = u.user_id;
@@ -80,19 +78,18 @@ user_change
 remove_user(store &s, std::string_view email)
 {
     std::string key = normalize_email(email);
-    std::string user_id;
-    {
-        txn t = s.begin_write();
-        auto value = t.get(table::users, key);
-        auto u = value ? decode_user(*value) : std::nullopt;
-        if (!u) {
-            return user_change::not_found;
-        }
-        user_id = u->user_id;
-        t.del(table::users, key);
-        t.commit();
+    txn t = s.begin_write();
+    auto value = t.get(table::users, key);
+    auto u = value ? decode_user(*value) : std::nullopt;
+    if (!u) {
+        return user_change::not_found;
     }
-    revoke_user_grants(s, user_id);
+    std::string user_id = u->user_id;
+    t.del(table::users, key);
+    /* its grants, sessions and codes, in the same transaction: none of
+     * them outlives the account */
+    end_owner_access(t, user_id, now_ms(), true);
+    t.commit();
     return user_change::done;
 }
 

@@ -555,3 +555,53 @@ GET /authorize?response_type=token&redirect_uri=https%3A%2F%2Fx.integrations.get
 --- error_code: 303
 --- response_headers
 Location: https://x.integrations.getseam.com/cb?session=1&error=unsupported_response_type&error_description=only%20response_type%3Dcode%20is%20supported&state=a%26b%3Dc&iss=http%3A%2F%2Flocalhost
+
+=== TEST 63: a pattern's redirect_uri that already carries code: our 400 page, no redirect (parameter pollution, RFC 9700 §4.1)
+--- request
+# redirect_uri=https://x.integrations.getseam.com/cb?code=attacker
+GET /authorize?redirect_uri=https%3A%2F%2Fx.integrations.getseam.com%2Fcb%3Fcode%3Dattacker&state=s
+--- error_code: 400
+--- response_headers
+!Location
+--- response_body_like: already carries a parameter of the response
+
+=== TEST 64: ... carries state, after another parameter
+--- request
+# redirect_uri=https://x.integrations.getseam.com/cb?session=1&state=attacker
+GET /authorize?redirect_uri=https%3A%2F%2Fx.integrations.getseam.com%2Fcb%3Fsession%3D1%26state%3Dattacker&state=s
+--- error_code: 400
+--- response_headers
+!Location
+
+=== TEST 65: ... carries error, iss, error_description, error_uri: each refused
+--- pipelined_requests eval
+[map { "GET /authorize?redirect_uri=https%3A%2F%2Fx.integrations.getseam.com%2Fcb%3F$_%3Dx&state=s" }
+     qw(error iss error_description error_uri)]
+--- error_code: 400
+--- response_headers
+!Location
+
+=== TEST 66: ... carries code percent-encoded in its name (%63ode, as a parser decodes it)
+--- request
+# redirect_uri=https://x.integrations.getseam.com/cb?%63ode=attacker
+GET /authorize?redirect_uri=https%3A%2F%2Fx.integrations.getseam.com%2Fcb%3F%2563ode%3Dattacker&state=s
+--- error_code: 400
+--- response_headers
+!Location
+
+=== TEST 67: a parameter that only looks alike is fine (codes=, my_state=)
+--- request
+# redirect_uri=https://x.integrations.getseam.com/cb?codes=1&my_state=2
+GET /authorize?redirect_uri=https%3A%2F%2Fx.integrations.getseam.com%2Fcb%3Fcodes%3D1%26my_state%3D2&state=s
+--- error_code: 200
+--- response_body_like: <form method="post"
+
+=== TEST 68: an exact redirect registered with state in its query: nginx refuses to start
+--- http_config
+seam_oauth_store $TEST_NGINX_STORE;
+seam_oauth_client c9 secret=x redirect=https://app.example/cb?state=fixed;
+--- config
+location = /authorize { seam_oauth_authorize; }
+--- must_die
+--- error_log
+must not carry the authorization response's parameters (code, state, error, iss) in its query

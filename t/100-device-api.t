@@ -111,14 +111,17 @@ Authorization: Bearer $TEST_NGINX_TOKEN
 --- error_code: 200
 --- response_body_like: POST /api/intercoms/ic_1/unlock
 
-=== TEST 7: unlock is POST only
+=== TEST 7: unlock is POST only: another method gets 405 with Allow, never a bearer challenge
 --- init
 $srv->set_var(TOKEN => token_for($srv, $ALL));
 --- request
 GET /intercoms/ic_1/unlock
 --- more_headers
 Authorization: Bearer $TEST_NGINX_TOKEN
---- error_code_like: ^(?!200$)
+--- error_code: 405
+--- response_headers
+Allow: POST
+!WWW-Authenticate
 
 === TEST 8: access codes without their scope: 403; GET needs access_codes:read
 --- init
@@ -200,7 +203,7 @@ Authorization: Bearer $TEST_NGINX_TOKEN
 --- error_code: 200
 --- response_body_like: user=u_[0-9a-f]{32}
 
-=== TEST 17: access phase: without the scope: 403, the challenge
+=== TEST 17: access phase: without the scope: 403, the challenge, the JSON error of the denied location
 --- init
 $srv->set_var(TOKEN => token_for($srv, 'intercoms:read'));
 --- request
@@ -210,6 +213,10 @@ Authorization: Bearer $TEST_NGINX_TOKEN
 --- error_code: 403
 --- response_headers
 WWW-Authenticate: Bearer realm="seam-oauth", error="insufficient_scope", scope="intercoms:unlock"
+Content-Type: application/json
+Cache-Control: no-store
+--- response_body chomp
+{"error":"insufficient_scope"}
 
 === TEST 18: access phase: malformed: 400
 --- request
@@ -217,3 +224,47 @@ GET /direct/x
 --- more_headers
 Authorization: Bearer a b
 --- error_code: 400
+
+=== TEST 19: GET /intercoms is GET only: POST with a valid token gets 405 with Allow, never a bearer challenge
+--- init
+$srv->set_var(TOKEN => token_for($srv, $ALL));
+--- request
+POST /intercoms
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOKEN
+--- error_code: 405
+--- response_headers
+Allow: GET, HEAD
+!WWW-Authenticate
+
+=== TEST 20: access phase: no token: 401, the challenge and the JSON error
+--- request
+GET /direct/x
+--- error_code: 401
+--- response_headers
+WWW-Authenticate: Bearer realm="seam-oauth"
+Content-Type: application/json
+--- response_body chomp
+{"error":"unauthorized"}
+
+=== TEST 21: a 403 of nginx's own (deny) behind the denied location, with a good token: 403 forbidden, no challenge
+--- config
+location = /authorize   { seam_oauth_authorize; }
+location = /oauth/token { seam_oauth_token; }
+include $TEST_NGINX_REPO/conf/seam-oauth-check.conf;
+location /closed/ {
+    include $TEST_NGINX_REPO/conf/seam-oauth-protect.conf;
+    deny all;
+    proxy_pass http://device_api;
+}
+--- init
+$srv->set_var(TOKEN => token_for($srv, $ALL));
+--- request
+GET /closed/x
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOKEN
+--- error_code: 403
+--- response_headers
+!WWW-Authenticate
+--- response_body chomp
+{"error":"forbidden"}

@@ -32,6 +32,7 @@ start)
     port=${2:?port} email=${3:?email} password=${4:?password}
     stop
     mkdir -p "$run"
+    mkdir -p -m 0700 "$run/store"
     [ -f "$run/seam.secret" ] || echo seamsecret > "$run/seam.secret"
     chmod 600 "$run/seam.secret"
     user_line=

@@ -7,9 +7,12 @@
 #include "password.h"
 #include "revocation.h"
 #include "store.h"
+#include "store_files.h"
 #include "sweep.h"
 #include "users.h"
 
+#include <pwd.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -23,7 +26,7 @@
 namespace {
 
 const char *usage_text =
-    "usage: seam-oauth [--store DIR] COMMAND\n"
+    "usage: seam-oauth [--store DIR] [--owner USER] COMMAND\n"
     "\n"
     "  user add EMAIL       add an owner (password from stdin or a prompt)\n"
     "  user passwd EMAIL    set an owner's password\n"
@@ -31,13 +34,17 @@ const char *usage_text =
     "  user list            list owners\n"
     "  grant list           list grants (connections to clients)\n"
     "  grant revoke ID      revoke one grant and all its tokens\n"
-    "  grant revoke --user EMAIL\n"
-    "                       revoke every grant of one owner\n"
+    "  grant revoke --user EMAIL|USER_ID\n"
+    "                       disconnect one owner: every grant, session and\n"
+    "                       code not yet redeemed\n"
     "  sweep                delete expired codes, tokens and grants\n"
     "  stats                store usage\n"
     "\n"
     "The store is --store DIR, else $SEAM_OAUTH_STORE, else "
-    "/var/lib/seam-oauth.\n";
+    "/var/lib/seam-oauth.\n"
+    "Run as root, the files it creates belong to the store directory's\n"
+    "owner (nginx's user); a directory that does not exist yet needs\n"
+    "--owner USER, the user nginx's workers run as.\n";
 
 int
 usage()
@@ -197,16 +204,73 @@ grant_command(seam::store &s, const std::vector<std::string> &args)
         return 0;
     }
     if (args.size() == 3 && args[0] == "revoke" && args[1] == "--user") {
-        auto u = seam::find_user(s, args[2]);
-        if (!u) {
+        /* an owner of the store by e-mail, else an owner's id (one the
+         * store knows no e-mail of: a device cloud's, say) */
+        std::string user_id = args[2];
+        if (auto u = seam::find_user(s, args[2])) {
+            user_id = u->user_id;
+        } else if (args[2].find('@') != std::string::npos) {
             std::cerr << "seam-oauth: no owner " << args[2] << "\n";
             return 1;
         }
-        size_t n = seam::revoke_user_grants(s, u->user_id);
+        size_t n = seam::revoke_user_grants(s, user_id);
         std::cout << "revoked " << n << " grant(s) of " << args[2] << "\n";
         return 0;
     }
     return usage();
+}
+
+/* Who the store's files must belong to: nothing to do unless root; the
+ * directory's owner, or --owner USER. False (with a message) when root is
+ * about to create a store that no one but root could open. */
+bool
+store_owner(const std::string &path, const std::string &name,
+            seam::store_user &owner)
+{
+    if (geteuid() != 0) {
+        return true;
+    }
+    if (!name.empty()) {
+        struct passwd *pw = getpwnam(name.c_str());
+        if (pw == nullptr) {
+            std::cerr << "seam-oauth: no user " << name << "\n";
+            return false;
+        }
+        owner.any = false;
+        owner.uid = pw->pw_uid;
+        owner.gid = pw->pw_gid;
+        owner.name = name;
+        return true;
+    }
+    owner = seam::owner_of(path);
+    if (owner.any) {
+        std::cerr << "seam-oauth: the store \"" << path
+                  << "\" does not exist; run as root, say which user nginx's "
+                     "workers run as (--owner www-data), or create it owned "
+                     "by that user (install -d -o www-data -m 0700 "
+                  << path << ")\n";
+        return false;
+    }
+    return true;
+}
+
+/* The files LMDB just created as root, handed to the store's owner. */
+void
+hand_over(const std::string &path, const seam::store_user &owner)
+{
+    if (owner.any || owner.uid == 0) {
+        return;
+    }
+    for (const char *name : {"/data.mdb", "/lock.mdb"}) {
+        std::string file = path + name;
+        struct stat st;
+        if (stat(file.c_str(), &st) == 0 && st.st_uid == 0
+            && chown(file.c_str(), owner.uid, owner.gid) != 0)
+        {
+            std::cerr << "seam-oauth: cannot hand " << file << " to "
+                      << owner.name << "\n";
+        }
+    }
 }
 
 }  // namespace
@@ -217,8 +281,10 @@ main(int argc, char **argv)
     std::vector<std::string> args(argv + 1, argv + argc);
     std::string path = getenv("SEAM_OAUTH_STORE") ? getenv("SEAM_OAUTH_STORE")
                                                   : "/var/lib/seam-oauth";
-    if (args.size() >= 2 && args[0] == "--store") {
-        path = args[1];
+    std::string owner_name;
+    while (args.size() >= 2 && (args[0] == "--store" || args[0] == "--owner"))
+    {
+        (args[0] == "--store" ? path : owner_name) = args[1];
         args.erase(args.begin(), args.begin() + 2);
     }
     if (args.empty() || args[0] == "-h" || args[0] == "--help") {
@@ -227,12 +293,22 @@ main(int argc, char **argv)
     }
 
     try {
+        seam::store_user owner;
+        if (!store_owner(path, owner_name, owner)) {
+            return 1;
+        }
+        std::string error = seam::prepare_store(path, owner);
+        if (!error.empty()) {
+            std::cerr << "seam-oauth: " << error << "\n";
+            return 1;
+        }
         seam::store_options options;
         options.path = path;
         /* an operator's few commits: the file's growth is left to LMDB
          * and to nginx's grow= */
         options.grow_step = 0;
         seam::store s(options);
+        hand_over(path, owner);
 
         std::string command = args[0];
         args.erase(args.begin());
@@ -260,7 +336,10 @@ main(int argc, char **argv)
                       << "tokens     " << u.entries[3] << "\n"
                       << "grants     " << u.entries[4] << "\n"
                       << "refresh    " << u.entries[5] << "\n"
-                      << "sessions   " << u.entries[6] << "\n";
+                      << "sessions   " << u.entries[6] << "\n"
+                      << "throttles  " << u.entries[7] << "\n"
+                      << "ended      " << u.entries[8]
+                      << " (owners whose access ended)\n";
             return 0;
         }
         return usage();

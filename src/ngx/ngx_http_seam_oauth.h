@@ -119,7 +119,8 @@ struct ngx_http_seam_oauth_job {
     /* /authorize */
     seam::authorization_request   authz;
     std::string                   user_id;
-    std::optional<std::string>    code;
+    uint64_t                      authorized_ms = 0;
+    seam::issued_code             code;
     seam::sign_in_request         sign_in;
     seam::sign_in_result          signed_in;
     /* the token endpoint */
@@ -127,7 +128,7 @@ struct ngx_http_seam_oauth_job {
     seam::redemption_request      redeem;
     seam::refresh_request         refresh;
     seam::redemption              redeemed;
-    std::string                   token;
+    seam::revocation_plan         revocation;
     std::string                   client_id;
     /* sent as it is once the work is done */
     seam::http_answer             answer;

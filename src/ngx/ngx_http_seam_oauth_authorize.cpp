@@ -48,6 +48,7 @@ ngx_http_seam_oauth_authorize_env(ngx_http_request_t *r,
                          || env.issuer.rfind("https://", 0) == 0;
     env.csrf_nonce = ngx_http_seam_oauth_cookie(r, seam::csrf_cookie);
     env.session = ngx_http_seam_oauth_cookie(r, seam::session_cookie);
+    env.head = r->method == NGX_HTTP_HEAD;
 }
 
 
@@ -159,7 +160,7 @@ ngx_http_seam_oauth_issue_code(ngx_http_seam_oauth_job *job)
 
     job->code = seam::issue_code_for(*ngx_http_seam_oauth_worker.store,
                                      *smcf->oauth, job->authz, job->user_id,
-                                     job->now);
+                                     job->authorized_ms, job->now);
 }
 
 
@@ -199,6 +200,7 @@ ngx_http_seam_oauth_authorize_step(ngx_http_request_t *r,
 
     if (step.what == next::issue_code) {
         job->user_id = std::move(step.user_id);
+        job->authorized_ms = step.authorized_ms;
         job->work = ngx_http_seam_oauth_issue_code;
         job->done = ngx_http_seam_oauth_code_done;
 

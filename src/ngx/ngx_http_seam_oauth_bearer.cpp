@@ -69,10 +69,11 @@ ngx_http_seam_oauth_add_variables(ngx_conf_t *cf)
 
 /* Keeps the denial on the main request, where variables survive the
  * error_page redirect to a "seam_oauth_denied" location (bearer.h), in one
- * pool buffer whose tail is the WWW-Authenticate value sent here. */
+ * pool buffer whose tail is the WWW-Authenticate value sent here for
+ * auth_request to copy. */
 static ngx_int_t
 ngx_http_seam_oauth_record_denial(ngx_http_request_t *r,
-    const seam::bearer_result &result)
+    const seam::bearer_result &result, ngx_str_t *denial, bool send)
 {
     ngx_str_t                         challenge;
     ngx_http_variable_value_t        *vv;
@@ -93,6 +94,13 @@ ngx_http_seam_oauth_record_denial(ngx_http_request_t *r,
     vv->no_cacheable = 0;
     vv->not_found = 0;
 
+    denial->data = vv->data;
+    denial->len = vv->len;
+
+    if (!send) {
+        return NGX_OK;
+    }
+
     std::string_view  c = seam::denial_challenge(
                               std::string_view((char *) vv->data, vv->len));
 
@@ -104,10 +112,12 @@ ngx_http_seam_oauth_record_denial(ngx_http_request_t *r,
 
 
 /* The bearer check of one request: fills the ctx on success, records the
- * denial otherwise; the status it decided is in `result`. */
+ * denial otherwise (in `denial` too); the status it decided is in
+ * `result`. */
 static ngx_int_t
 ngx_http_seam_oauth_check(ngx_http_request_t *r,
-    ngx_http_seam_oauth_loc_conf_t *slcf, seam::bearer_result &result)
+    ngx_http_seam_oauth_loc_conf_t *slcf, seam::bearer_result &result,
+    ngx_str_t *denial, bool challenge)
 {
     u_char                           *p;
     ngx_str_t                         required_scope = ngx_null_string;
@@ -141,7 +151,8 @@ ngx_http_seam_oauth_check(ngx_http_request_t *r,
                        ngx_http_seam_oauth_view(required_scope), result);
 
     if (result.status != NGX_HTTP_NO_CONTENT) {
-        return ngx_http_seam_oauth_record_denial(r, result);
+        return ngx_http_seam_oauth_record_denial(r, result, denial,
+                                                 challenge);
     }
 
     /* the variables' values, in one pool allocation */
@@ -170,6 +181,7 @@ ngx_int_t
 ngx_http_seam_oauth_check_handler(ngx_http_request_t *r)
 {
     ngx_int_t                        rc;
+    ngx_str_t                        denial;
     ngx_http_seam_oauth_loc_conf_t  *slcf;
 
     seam::bearer_result  &result = ngx_http_seam_oauth_bearer_result;
@@ -184,7 +196,8 @@ ngx_http_seam_oauth_check_handler(ngx_http_request_t *r)
                                             ngx_http_seam_oauth_module));
 
     try {
-        if (ngx_http_seam_oauth_check(r, slcf, result) != NGX_OK) {
+        if (ngx_http_seam_oauth_check(r, slcf, result, &denial, true)
+            != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
@@ -211,12 +224,15 @@ ngx_http_seam_oauth_check_handler(ngx_http_request_t *r)
 
 
 /* "seam_oauth_bearer on": the check in the access phase, without a
- * subrequest; a denial is answered with the check's own status and
- * challenge. */
+ * subrequest; a denial is answered at once with the check's own status,
+ * challenge and JSON error, as the denied location does for auth_request. */
 ngx_int_t
 ngx_http_seam_oauth_access_handler(ngx_http_request_t *r)
 {
+    ngx_int_t                        rc;
+    ngx_str_t                        denial;
     ngx_http_seam_oauth_loc_conf_t  *slcf = ngx_http_seam_oauth_loc_conf(r);
+    ngx_http_seam_oauth_main_conf_t *smcf;
 
     seam::bearer_result  &result = ngx_http_seam_oauth_bearer_result;
 
@@ -232,9 +248,25 @@ ngx_http_seam_oauth_access_handler(ngx_http_request_t *r)
     }
 
     try {
-        if (ngx_http_seam_oauth_check(r, slcf, result) != NGX_OK) {
+        if (ngx_http_seam_oauth_check(r, slcf, result, &denial, false)
+            != NGX_OK)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
+
+        if (result.status == NGX_HTTP_NO_CONTENT) {
+            return NGX_OK;
+        }
+
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        smcf = ngx_http_seam_oauth_main_conf(r);
+
+        rc = ngx_http_seam_oauth_send(r,
+                 seam::denial_answer(ngx_http_seam_oauth_view(denial),
+                                     smcf->oauth->realm));
 
     } catch (const std::exception &e) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -242,7 +274,9 @@ ngx_http_seam_oauth_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return result.status == NGX_HTTP_NO_CONTENT ? NGX_OK : result.status;
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
 }
 
 

@@ -55,6 +55,16 @@ static void ngx_http_seam_oauth_sweep_run(void *data, ngx_log_t *log);
 static void ngx_http_seam_oauth_sweep_done(ngx_event_t *ev);
 
 
+/*
+ * Jobs posted and not yet answered. While there are any, a timer that is
+ * not cancelable keeps a worker that is exiting (nginx -s reload, a
+ * binary upgrade) alive until they are answered: nginx waits for such
+ * timers, not for thread tasks, and a redemption committed but never
+ * answered would lose the client its code.
+ */
+static ngx_uint_t   ngx_http_seam_oauth_jobs_pending;
+static ngx_event_t  ngx_http_seam_oauth_busy_event;
+
 static ngx_http_seam_oauth_redeem_queue_t  *ngx_http_seam_oauth_redeem_queue;
 static ngx_http_seam_oauth_batch  *ngx_http_seam_oauth_batch_in_flight;
 static ngx_thread_task_t  *ngx_http_seam_oauth_batch_task;
@@ -63,6 +73,37 @@ static ngx_event_t         ngx_http_seam_oauth_sweep_event;
 
 
 /* jobs */
+
+
+static void
+ngx_http_seam_oauth_busy_timer(ngx_event_t *ev)
+{
+    if (ngx_http_seam_oauth_jobs_pending) {
+        ngx_add_timer(ev, 1000);
+    }
+}
+
+
+static void
+ngx_http_seam_oauth_busy_begin()
+{
+    if (ngx_http_seam_oauth_jobs_pending++ == 0
+        && !ngx_http_seam_oauth_busy_event.timer_set)
+    {
+        ngx_add_timer(&ngx_http_seam_oauth_busy_event, 1000);
+    }
+}
+
+
+static void
+ngx_http_seam_oauth_busy_end()
+{
+    if (--ngx_http_seam_oauth_jobs_pending == 0
+        && ngx_http_seam_oauth_busy_event.timer_set)
+    {
+        ngx_del_timer(&ngx_http_seam_oauth_busy_event);
+    }
+}
 
 
 static void
@@ -139,6 +180,7 @@ ngx_http_seam_oauth_post_job(ngx_http_request_t *r,
 
     r->main->blocked++;
     r->aio = 1;
+    ngx_http_seam_oauth_busy_begin();
 
     return NGX_OK;
 }
@@ -185,6 +227,7 @@ ngx_http_seam_oauth_complete(ngx_http_seam_oauth_job *job,
 
     r->main->blocked--;
     r->aio = 0;
+    ngx_http_seam_oauth_busy_end();
 
     if (!failure.empty()) {
         ngx_log_error(NGX_LOG_ERR, c->log, 0, "seam_oauth: %s",
@@ -245,6 +288,7 @@ ngx_http_seam_oauth_post_redeem(ngx_http_request_t *r,
 
     r->main->blocked++;
     r->aio = 1;
+    ngx_http_seam_oauth_busy_begin();
 
     if (ngx_http_seam_oauth_batch_in_flight == NULL) {
         ngx_http_seam_oauth_batch_start(r->connection->log);
@@ -448,6 +492,9 @@ ngx_http_seam_oauth_thread_init(ngx_cycle_t *cycle)
     task->event.log = cycle->log;
 
     ngx_http_seam_oauth_batch_task = task;
+
+    ngx_http_seam_oauth_busy_event.handler = ngx_http_seam_oauth_busy_timer;
+    ngx_http_seam_oauth_busy_event.log = cycle->log;
 
     /* one worker sweeps expired records for all */
     if (ngx_worker != 0 || ngx_process != NGX_PROCESS_WORKER) {

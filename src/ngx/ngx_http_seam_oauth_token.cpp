@@ -119,8 +119,9 @@ ngx_http_seam_oauth_count_failure(ngx_http_seam_oauth_job *job)
 
     smcf = ngx_http_seam_oauth_main_conf(job->request);
 
-    seam::count_client_failure(*ngx_http_seam_oauth_worker.store,
-                               *smcf->oauth, job->throttle_key, job->now);
+    job->answer = seam::count_client_failure(
+                      *ngx_http_seam_oauth_worker.store, *smcf->oauth,
+                      job->throttle_key, job->now, std::move(job->answer));
 }
 
 
@@ -263,8 +264,12 @@ ngx_http_seam_oauth_token_body(ngx_http_request_t *r)
 static void
 ngx_http_seam_oauth_revoke(ngx_http_seam_oauth_job *job)
 {
-    seam::revoke_token(*ngx_http_seam_oauth_worker.store, job->token,
-                       job->client_id);
+    ngx_http_seam_oauth_main_conf_t  *smcf;
+
+    smcf = ngx_http_seam_oauth_main_conf(job->request);
+
+    job->answer = seam::revoke(*ngx_http_seam_oauth_worker.store,
+                               *smcf->oauth, job->revocation);
 }
 
 
@@ -286,9 +291,7 @@ ngx_http_seam_oauth_serve_revoke(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    job->answer = std::move(plan.answer);
-    job->token = std::move(plan.token);
-    job->client_id = std::move(plan.client_id);
+    job->revocation = std::move(plan);
     job->work = ngx_http_seam_oauth_revoke;
     job->done = ngx_http_seam_oauth_answer_done;
 

@@ -10,6 +10,8 @@
 
 #include "cookies.h"
 
+#include <map>
+
 
 static const ngx_uint_t  ngx_http_seam_oauth_log_levels[] = {
     NGX_LOG_INFO,    /* seam::log_note::level::info */
@@ -18,13 +20,57 @@ static const ngx_uint_t  ngx_http_seam_oauth_log_levels[] = {
 };
 
 
+/* A limited note is written at most once every this many seconds. */
+#define NGX_HTTP_SEAM_OAUTH_LOG_EVERY  10
+
+
+/* The limited notes of this worker (the event loop only): when each was
+ * last written, and how often it came since. */
+struct ngx_http_seam_oauth_log_limit_t {
+    time_t      logged;
+    ngx_uint_t  since;
+};
+
+static std::map<std::string, ngx_http_seam_oauth_log_limit_t>
+    ngx_http_seam_oauth_log_limits;
+
+
 void
 ngx_http_seam_oauth_log_notes(ngx_log_t *log, const seam::http_answer &a)
 {
     for (const seam::log_note &n : a.log) {
-        ngx_log_error(ngx_http_seam_oauth_log_levels[
-                          static_cast<int>(n.at)],
-                      log, 0, "seam_oauth: %s", n.text.c_str());
+        ngx_uint_t  level = ngx_http_seam_oauth_log_levels[
+                                static_cast<int>(n.at)];
+
+        if (!n.limited) {
+            ngx_log_error(level, log, 0, "seam_oauth: %s", n.text.c_str());
+            continue;
+        }
+
+        auto  &limits = ngx_http_seam_oauth_log_limits;
+
+        if (limits.size() > 64) {
+            limits.clear();
+        }
+
+        auto  &seen = limits[n.text];
+
+        if (seen.logged + NGX_HTTP_SEAM_OAUTH_LOG_EVERY > ngx_time()) {
+            seen.since++;
+            continue;
+        }
+
+        if (seen.since) {
+            ngx_log_error(level, log, 0,
+                          "seam_oauth: %s (and %ui times more in the last "
+                          "%T s)", n.text.c_str(), seen.since,
+                          ngx_time() - seen.logged);
+        } else {
+            ngx_log_error(level, log, 0, "seam_oauth: %s", n.text.c_str());
+        }
+
+        seen.logged = ngx_time();
+        seen.since = 0;
     }
 }
 

@@ -145,6 +145,21 @@ START_TEST(get_pages)
     ck_assert(s.what == next::issue_code);
     ck_assert_std_eq(s.user_id, "u_1");
     ck_assert_std_eq(s.request.client->id, "quick");
+    /* when the owner gave its password: the session's time */
+    ck_assert_uint_eq(s.authorized_ms, session_issued_ms(cookie));
+    ck_assert_uint_gt(s.authorized_ms, 0);
+    /* HEAD: the same answer's headers, and no code issued */
+    f.env.head = true;
+    s = authorize_get(query({{"client_id", "quick"},
+                             {"redirect_uri", "https://quick.example/cb"},
+                             {"response_type", "code"}}),
+                      f.env);
+    ck_assert(s.what == next::answer);
+    ck_assert_int_eq(s.answer.status, 200);
+    ck_assert(!header_of(s.answer, "Location"));
+    ck_assert_std_eq(header_of(s.answer, "X-Frame-Options").value_or(""),
+                     "DENY");
+    f.env.head = false;
     /* prompt=login asks the password whatever the session */
     s = authorize_get(seam_query + "&prompt=login", f.env);
     ck_assert(s.answer.body.rfind("login|", 0) == 0);
@@ -267,19 +282,27 @@ START_TEST(answers)
     req.state = "st";
     req.issuer = f.env.issuer;
 
-    http_answer a = answer_code(f.env, req, std::string("c0de"));
+    issued_code code{issued_code::outcome::issued, "c0de", ""};
+    http_answer a = answer_code(f.env, req, code);
     ck_assert_std_eq(location_of(a),
                      "https://quick.example/cb?code=c0de&state=st"
                      "&iss=https%3A%2F%2Fauth.example.com");
     ck_assert(!header_of(a, "Set-Cookie"));
-    a = answer_code(f.env, req, std::string("c0de"), "s3ssion");
+    a = answer_code(f.env, req, code, "s3ssion");
     ck_assert_std_eq(header_of(a, "Set-Cookie").value_or(""),
                      "seam_oauth_session=s3ssion; Path=/authorize; "
                      "Max-Age=300; HttpOnly; SameSite=Lax");
-    a = answer_code(f.env, req, std::nullopt);
+    a = answer_code(f.env, req, {issued_code::outcome::unavailable, "",
+                                  "the store is full"});
     ck_assert_int_eq(a.status, 503);
     ck_assert_uint_eq(a.log.size(), 1);
     ck_assert_contains(a.log[0].text, "is full");
+    ck_assert(a.log[0].limited);
+    /* the owner's access ended since it signed in: sign in again */
+    a = answer_code(f.env, req, {issued_code::outcome::revoked, "", ""});
+    ck_assert_int_eq(a.status, 200);
+    ck_assert_std_eq(field_of(a, "error").value_or(""),
+                     std::string{message::session_expired});
 
     sign_in_result r;
     r.result = sign_in_result::outcome::wrong_credentials;

@@ -373,11 +373,37 @@ START_TEST(denials)
     ck_assert_int_eq(a.status, 401);
     ck_assert_std_eq(a.body, "{\"error\":\"unauthorized\"}");
 
-    /* none at all, or garbled: the plain challenge */
-    for (const char *garbled : {"", "40", "abc def ghi", "4x1 - c", "401"}) {
+    /* none at all: the 401 or 403 was nginx's own (deny, limit_except),
+     * not about the token: 403, no challenge */
+    a = denial_answer("", "r");
+    ck_assert_int_eq(a.status, 403);
+    ck_assert_std_eq(a.body, "{\"error\":\"forbidden\"}");
+    ck_assert_uint_eq(a.headers.size(), 1);
+    ck_assert_std_eq(a.headers.at(0).first, "Cache-Control");
+
+    /* garbled: the plain challenge */
+    for (const char *garbled : {"40", "abc def ghi", "4x1 - c", "401"}) {
         a = denial_answer(garbled, "r");
         ck_assert_int_eq(a.status, 401);
         ck_assert_std_eq(a.headers.at(0).second, "Bearer realm=\"r\"");
+    }
+}
+END_TEST
+
+/* Only a scope of RFC 6749 §3.3's characters is named in a challenge: a
+ * required scope may come from a variable. */
+START_TEST(challenge_scope_plain)
+{
+    ck_assert_std_eq(bearer_challenge("r", oauth_error::insufficient_scope,
+                                      "a b:c"),
+                     "Bearer realm=\"r\", error=\"insufficient_scope\", "
+                     "scope=\"a b:c\"");
+    for (const char *bad : {"a\r\nX-Evil: 1", "a\"b", "a\\b", "caf\xc3\xa9",
+                            "a\tb"})
+    {
+        ck_assert_std_eq(bearer_challenge("r", oauth_error::insufficient_scope,
+                                          bad),
+                         "Bearer realm=\"r\", error=\"insufficient_scope\"");
     }
 }
 END_TEST
@@ -394,6 +420,7 @@ bearer_suite()
     tcase_add_test(tc, parse_malformed);
     tcase_add_test(tc, challenge_strings);
     tcase_add_test(tc, denials);
+    tcase_add_test(tc, challenge_scope_plain);
     tcase_add_test(tc, scopes_held);
     suite_add_tcase(s, tc);
 

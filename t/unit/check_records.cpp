@@ -328,6 +328,23 @@ START_TEST(wrong_kind_refused)
 }
 END_TEST
 
+START_TEST(owner_round_trip)
+{
+    owner_record o{1796140000123, true};
+    auto d = decode_owner(encode(o));
+    ck_assert(d.has_value());
+    ck_assert_uint_eq(d->revoked_at, o.revoked_at);
+    ck_assert(d->removed);
+    ck_assert(!decode_owner(encode(owner_record{5, false}))->removed);
+    /* removed is one bit: any other value is no owner record */
+    std::string two = encode(owner_record{5, false});
+    two.back() = 2;
+    ck_assert(!decode_owner(two));
+    ck_assert(!decode_owner(encode(session_record{})));
+    ck_assert(!decode_session(encode(o)));
+}
+END_TEST
+
 START_TEST(kind_of_rejects)
 {
     ck_assert(!kind_of(""));
@@ -339,7 +356,8 @@ START_TEST(kind_of_rejects)
     ck_assert(kind_of(std::string("\x07\x02", 2)) == record_kind::session);
     ck_assert(kind_of(std::string("\x08\x02", 2)) == record_kind::throttle);
     ck_assert(!kind_of(std::string("\x00\x02", 2)));
-    ck_assert(!kind_of(std::string("\x09\x02", 2)));
+    ck_assert(kind_of(std::string("\x09\x02", 2)) == record_kind::owner);
+    ck_assert(!kind_of(std::string("\x0a\x02", 2)));
     ck_assert(!kind_of(std::string("\xff\x02", 2)));
     ck_assert(!kind_of(std::string("\x01\x01", 2)));   /* format 1 */
     ck_assert(!kind_of(std::string("\x01\x00", 2)));
@@ -500,6 +518,8 @@ const any_decoder all_decoders[] = {
      [](std::string_view v) { return reencoded(decode_session(v)); }},
     {record_kind::throttle, "throttle",
      [](std::string_view v) { return reencoded(decode_throttle(v)); }},
+    {record_kind::owner, "owner",
+     [](std::string_view v) { return reencoded(decode_owner(v)); }},
 };
 
 /* What every decoder must make of any value, read where a byte past its
@@ -514,7 +534,7 @@ check_any_value(std::string_view v)
     std::optional<record_kind> kind = kind_of(g.view());
     bool ours = v.size() >= 2 && v[1] == 2
                 && static_cast<uint8_t>(v[0]) >= 1
-                && static_cast<uint8_t>(v[0]) <= 8;
+                && static_cast<uint8_t>(v[0]) <= 9;
     ck_assert_msg(kind.has_value() == ours, "kind_of(%s): %s",
                   printable(v).c_str(), kind ? "a kind" : "none");
     ck_assert(!kind
@@ -580,7 +600,7 @@ private:
     uint32_t x_ = 12345;
 };
 
-/* A valid value of kind 1 + k % 8 with pseudo-random fields. */
+/* A valid value of kind 1 + k % 9 with pseudo-random fields. */
 std::string
 random_record(lcg &r, unsigned k)
 {
@@ -591,7 +611,7 @@ random_record(lcg &r, unsigned k)
         }
         return v;
     };
-    switch (k % 8) {
+    switch (k % 9) {
     case 0:
         return encode(code_record{r.u64(), r.bytes(8), r.bytes(60), r.bytes(8),
                                   r.bytes(30), r.bytes(43)});
@@ -614,8 +634,10 @@ random_record(lcg &r, unsigned k)
     case 6:
         return encode(session_record{r.u64(), r.bytes(34), r.bytes(30),
                                      r.u64()});
-    default:
+    case 7:
         return encode(throttle_record{r.u64(), r.u64(), r.u64(), r.u64()});
+    default:
+        return encode(owner_record{r.u64(), r.next() % 2 == 1});
     }
 }
 
@@ -631,7 +653,7 @@ START_TEST(garbage_never_crash)
             v.push_back(static_cast<char>(r.next()));
         }
         if (len >= 2) {
-            v[0] = static_cast<char>(1 + round % 8);
+            v[0] = static_cast<char>(1 + round % 9);
             v[1] = 2;   /* the current format, so the bodies are read */
         }
         garbage_decoded += check_any_value(v);
@@ -660,8 +682,8 @@ START_TEST(garbage_never_crash)
         case 4:
             bad.erase(at, 1);
             break;
-        default:   /* another of the eight kinds */
-            bad[0] = static_cast<char>(1 + (bad[0] + r.next() % 7) % 8);
+        default:   /* another of the nine kinds */
+            bad[0] = static_cast<char>(1 + (bad[0] + r.next() % 8) % 9);
             break;
         }
         mutants_decoded += check_any_value(bad);
@@ -678,6 +700,7 @@ records_suite()
     Suite *s = suite_create("records");
     TCase *tc = tcase_create("round_trip");
     tcase_add_test(tc, code_round_trip);
+    tcase_add_test(tc, owner_round_trip);
     tcase_add_test(tc, tombstone_round_trip);
     tcase_add_test(tc, grant_round_trip);
     tcase_add_test(tc, token_round_trip);

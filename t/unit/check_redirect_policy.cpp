@@ -592,6 +592,33 @@ START_TEST(append_query_encodes)
 }
 END_TEST
 
+/* A redirect_uri whose query already names a response parameter (RFC
+ * 9700 §4.1): the client would get two. */
+START_TEST(response_parameters)
+{
+    for (const char *bad :
+         {"https://a.example/cb?code=x", "https://a.example/cb?a=1&state=x",
+          "https://a.example/cb?error", "https://a.example/cb?iss=x",
+          "https://a.example/cb?error_description=x&b",
+          "https://a.example/cb?error_uri=x", "https://a.example/cb?%63ode=x",
+          "https://a.example/cb?c%6fde=x#f", "https://a.example/cb?%zz=1"})
+    {
+        ck_assert_msg(carries_response_parameter(bad), "%s", bad);
+    }
+    for (const char *good :
+         {"https://a.example/cb", "https://a.example/cb?session=1",
+          "https://a.example/cb?codes=1&my_state=2", "https://a.example/cb?",
+          "https://a.example/cb?x=code&y=state", "https://a.example/cb#code=1"})
+    {
+        ck_assert_msg(!carries_response_parameter(good), "%s", good);
+    }
+    redirect_policy p;
+    ck_assert_contains(p.add("https://a.example/cb?state=fixed"),
+                       "must not carry the authorization response's");
+    ck_assert_std_eq(p.add("https://a.example/cb?session=1"), "");
+}
+END_TEST
+
 Suite *
 redirect_policy_suite()
 {
@@ -642,6 +669,7 @@ redirect_policy_suite()
     tc = tcase_create("append_query");
     tcase_add_test(tc, append_query_separator);
     tcase_add_test(tc, append_query_encodes);
+    tcase_add_test(tc, response_parameters);
     suite_add_tcase(s, tc);
     return s;
 }

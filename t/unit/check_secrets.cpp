@@ -160,6 +160,23 @@ START_TEST(records_issued_before_stay_valid)
 }
 END_TEST
 
+/* The issue time a key and a record id carry, for the end of an owner's
+ * access (owners.h). */
+START_TEST(issue_times)
+{
+    uint64_t before = now_ms();
+    std::string secret = new_secret();
+    uint64_t t = issued_ms(key_of(secret).view());
+    ck_assert_uint_ge(t, before);
+    ck_assert_uint_le(t, now_ms());
+    ck_assert_uint_eq(issued_ms(key_of(std::string(43, 'a')).view()), 0);
+    ck_assert_uint_eq(issued_ms("short"), 0);
+    std::string id = new_record_id(16);
+    ck_assert_uint_ge(record_id_ms(id), before);
+    ck_assert_uint_eq(record_id_ms("12345"), 0);
+}
+END_TEST
+
 Suite *
 secrets_suite()
 {
@@ -171,6 +188,7 @@ secrets_suite()
     tcase_add_test(tc, other_strings_keyed_by_sha256);
     tcase_add_test(tc, record_ids);
     tcase_add_test(tc, records_issued_before_stay_valid);
+    tcase_add_test(tc, issue_times);
     suite_add_tcase(s, tc);
     return s;
 }

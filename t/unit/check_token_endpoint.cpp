@@ -976,7 +976,7 @@ START_TEST(client_throttle)
     for (int i = 0; i < 2; i++) {
         count_client_failure(ts.get(), config, throttle_key("client",
                              std::string("seam") + '\0' + "192.0.2.1"),
-                             now);
+                             now, http_answer());
     }
     p = step(std::string("code=abc&client_id=seam&client_secret=") + secret,
              "192.0.2.1", now);

@@ -29,6 +29,9 @@ main()
     srunner_add_suite(sr, sessions_suite());
     srunner_add_suite(sr, sweep_suite());
     srunner_add_suite(sr, users_suite());
+    srunner_add_suite(sr, owners_suite());
+    srunner_add_suite(sr, store_files_suite());
+    srunner_add_suite(sr, throttle_suite());
     srunner_add_suite(sr, bearer_suite());
     srunner_add_suite(sr, token_endpoint_suite());
     srunner_add_suite(sr, oauth_error_suite());

@@ -44,7 +44,10 @@ package Test::Nginx::Seam;
 #   (trailing whitespace too, as in Test::Nginx); a name given twice is
 #   sent twice.
 # Flow tests: start_nginx(...) -> ->port ->store ->prefix ->pid ->url
-#   ->error_log ->reload(%new_opts) ->restart ->stop ->assert_clean_log;
+#   ->error_log ->reload(%new_opts) ->restart ->stop ->assert_clean_log
+#   ->test_config (nginx -t: exit code, output); new_nginx(...) makes the
+#   server without starting it (->start starts it); run_as => 'USER
+#   GROUP' makes the workers drop to that user (root runs them as root).
 #   http http_raw http_parallel cli form_encode form_decode parse_location.
 # Environment: TEST_NGINX_BINARY SEAM_OAUTH_MODULE SEAM_OAUTH_CLI
 #   TEST_NGINX_NO_MODULE TEST_NGINX_LOG_LEVEL TEST_NGINX_KEEP.
@@ -81,7 +84,7 @@ use Time::HiRes qw(time sleep);
 our @ISA = ('Test::Base');
 our @EXPORT = qw(
     run_tests repeat_each count_block_tests
-    start_nginx http http_raw http_parallel cli
+    start_nginx new_nginx http http_raw http_parallel cli
     form_encode form_decode parse_location
     done_testing subtest note explain BAIL_OUT
 );
@@ -223,6 +226,10 @@ sub start_nginx {
     return $srv;
 }
 
+# A server with its prefix and configuration, not started: for tests of
+# what nginx does with a store before it runs.
+sub new_nginx { Test::Nginx::Seam::Server->_new(@_) }
+
 END {
     for my $srv (grep { defined } values %LIVE) {
         $srv->stop;
@@ -311,7 +318,9 @@ for my $sig (qw(INT TERM HUP PIPE)) {
                  : 'load_module ' . Test::Nginx::Seam::module_path() . ";\n";
         # Workers would otherwise drop to nobody and lose access to the
         # store; the directive is rejected with a [warn] when not root.
-        my $user = $> == 0 ? "user root;\n" : '';
+        # run_as => 'nobody nogroup' makes them drop to that user instead.
+        my $user = $> != 0 ? ''
+                 : defined $o->{run_as} ? "user $o->{run_as};\n" : "user root;\n";
         my $level = $ENV{TEST_NGINX_LOG_LEVEL} || 'info';
         my $workers = $self->_workers;
         Test::Nginx::Seam::_spit("$p/conf/nginx.conf", <<"EOC");
@@ -423,6 +432,29 @@ EOC
         kill KILL => $pid, @kids;
         Test::Nginx::Seam::_wait_gone(1, $pid, @kids);
         return 0;
+    }
+
+    # nginx -t on the configuration as it would start: (exit code, what it
+    # printed on stdout and stderr).
+    sub test_config {
+        my ($self) = @_;
+        $self->_write_conf;
+        my $p = $self->{prefix};
+        # nginx -t returns from main() with its configuration still
+        # allocated, by design: under make test-asan that is no leak
+        local $ENV{ASAN_OPTIONS} = "$ENV{ASAN_OPTIONS}:detect_leaks=0"
+            if defined $ENV{ASAN_OPTIONS};
+        my ($rc, $out, $err) = Test::Nginx::Seam::_run_capture(
+            [Test::Nginx::Seam::nginx_binary(), '-t', '-p', "$p/", '-e', 'logs/error.log',
+             '-c', 'conf/nginx.conf']);
+        return ($rc, "$out$err");
+    }
+
+    # Starts a server made by new_nginx; dies as start_nginx does.
+    sub start {
+        my ($self) = @_;
+        eval { $self->_create_users; $self->_start; 1 } or die "start: $@";
+        return $self;
     }
 
     sub restart {

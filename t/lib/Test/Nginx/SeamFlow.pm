@@ -135,7 +135,7 @@ sub login {
     @params = (redirect_uri => $SEAM_REDIRECT, state => 'st-1') unless @params;
     my $page = http($n, 'GET', '/authorize?' . form_encode(@params),
                     headers => [ $o{cookie} ? (Cookie => $o{cookie}) : () ]);
-    my $cookie = cookies_of($page, $o{cookie});
+    my $cookie = cookies_of($page, split /; /, $o{cookie} // "");
     my $r = $page;
     if ($page->{status} == 200 && $page->{body} =~ /name="password"/) {
         $r = _post_form($n, $cookie, $o{headers}, _hidden_fields($page->{body}),
@@ -143,7 +143,10 @@ sub login {
                         password => $o{password} // $PASSWORD);
         $cookie = cookies_of($r, split /; /, $cookie);
     }
-    return $r if ($o{consent} // '') eq 'none';
+    if (($o{consent} // '') eq 'none') {
+        $r->{cookie} = $cookie;
+        return $r;
+    }
     if ($r->{status} == 200 && $r->{body} =~ /name="decision"/) {
         $r = _post_form($n, $cookie, $o{headers}, _hidden_fields($r->{body}),
                         decision => $o{consent} // 'approve');

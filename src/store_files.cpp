@@ -1,0 +1,229 @@
+#include "store_files.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+
+namespace seam {
+
+namespace {
+
+/* LMDB 0.9's data file (lmdb.h and mdb.c): every page starts with a
+ * 16-byte header (pgno, pad, flags, lower/upper); pages 0 and 1 are meta
+ * pages, whose MDB_meta follows the header: magic, version, address, map
+ * size, the free and main databases (48 bytes each; the free database's
+ * pad is the page size), the last page and the transaction id. */
+constexpr size_t page_header = 16;
+constexpr size_t meta_size = 136;
+constexpr uint16_t p_meta = 0x08;
+constexpr uint32_t mdb_magic = 0xBEEFC0DE;
+constexpr uint32_t mdb_version = 1;
+
+template <typename T>
+T
+at(const unsigned char *p, size_t offset)
+{
+    T v;
+    std::memcpy(&v, p + offset, sizeof v);
+    return v;
+}
+
+struct meta {
+    uint32_t psize = 0;
+    uint64_t last_pg = 0;
+    uint64_t txnid = 0;
+};
+
+/* The meta page at `offset`, or why it is not one. */
+std::string
+read_meta(int fd, off_t offset, meta &out)
+{
+    unsigned char buf[page_header + meta_size];
+    ssize_t n = pread(fd, buf, sizeof buf, offset);
+    if (n != static_cast<ssize_t>(sizeof buf)) {
+        return "its meta pages are cut short";
+    }
+    const unsigned char *m = buf + page_header;
+    if (!(at<uint16_t>(buf, 10) & p_meta) || at<uint32_t>(m, 0) != mdb_magic)
+    {
+        return "it is not an LMDB file (no meta page where one must be)";
+    }
+    if (at<uint32_t>(m, 4) != mdb_version) {
+        return "it is of another LMDB version";
+    }
+    out.psize = at<uint32_t>(m, 24);
+    out.last_pg = at<uint64_t>(m, 120);
+    out.txnid = at<uint64_t>(m, 128);
+    return "";
+}
+
+/* Whether `st` lets `user` read and write (and, for a directory,
+ * enter). */
+bool
+usable_by(const struct stat &st, const store_user &user, bool dir)
+{
+    if (user.any || user.uid == 0) {
+        return true;
+    }
+    mode_t need = dir ? 07 : 06;
+    mode_t bits = st.st_uid == user.uid   ? (st.st_mode >> 6) & 07
+                  : st.st_gid == user.gid ? (st.st_mode >> 3) & 07
+                                          : st.st_mode & 07;
+    return (bits & need) == need;
+}
+
+std::string
+owner_name(uid_t uid)
+{
+    struct passwd *pw = getpwuid(uid);
+    return pw ? pw->pw_name : "uid " + std::to_string(uid);
+}
+
+std::string
+not_usable(const std::string &what, const struct stat &st,
+           const store_user &user)
+{
+    char mode[8];
+    snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+    return what + " is owned by " + owner_name(st.st_uid) + " (mode " + mode
+           + "); nginx's user " + user.name + " cannot use it: chown it to "
+           + user.name + " (or run seam-oauth as " + user.name + ")";
+}
+
+}  // namespace
+
+std::string
+check_data_file(const std::string &dir)
+{
+    std::string path = dir + "/data.mdb";
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return errno == ENOENT ? "" : "cannot read \"" + path + "\": "
+                                      + std::strerror(errno);
+    }
+    struct stat st;
+    std::string why;
+    meta m[2];
+    if (fstat(fd, &st) != 0) {
+        why = std::string("cannot stat it: ") + std::strerror(errno);
+    } else if (st.st_size == 0) {
+        why = "it is empty: restore it from a backup, or remove data.mdb "
+              "and lock.mdb to start an empty store";
+    } else if ((why = read_meta(fd, 0, m[0])).empty()) {
+        if (m[0].psize < 512 || (m[0].psize & (m[0].psize - 1)) != 0) {
+            why = "its page size is not one LMDB writes";
+        } else {
+            why = read_meta(fd, m[0].psize, m[1]);
+        }
+    }
+    close(fd);
+    if (why.empty()) {
+        /* LMDB opens the meta page of the later transaction */
+        const meta &last = m[1].txnid > m[0].txnid ? m[1] : m[0];
+        uint64_t need = (last.last_pg + 1) * last.psize;
+        if (need > static_cast<uint64_t>(st.st_size)) {
+            why = "it is cut short: " + std::to_string(st.st_size)
+                  + " bytes, where its last commit needs "
+                  + std::to_string(need)
+                  + "; restore it from a backup (seam-oauth restore)";
+        }
+    }
+    return why.empty() ? "" : "the store file \"" + path + "\": " + why;
+}
+
+/* Whether `user` may pass through every directory above `path`. */
+static std::string
+reachable(const std::string &path, const store_user &user)
+{
+    if (user.any || user.uid == 0) {
+        return "";
+    }
+    for (size_t slash = path.find('/', 1); slash != std::string::npos;
+         slash = path.find('/', slash + 1))
+    {
+        std::string dir = path.substr(0, slash);
+        struct stat st;
+        if (stat(dir.c_str(), &st) != 0) {
+            break;
+        }
+        mode_t bits = st.st_uid == user.uid   ? (st.st_mode >> 6)
+                      : st.st_gid == user.gid ? (st.st_mode >> 3)
+                                              : st.st_mode;
+        if (!(bits & 01)) {
+            return "nginx's user " + user.name + " cannot reach the store \""
+                   + path + "\": \"" + dir + "\" is closed to it";
+        }
+    }
+    return "";
+}
+
+std::string
+prepare_store(const std::string &path, const store_user &user)
+{
+    std::string why = reachable(path, user);
+    if (!why.empty()) {
+        return why;
+    }
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) {
+        if (errno != ENOENT) {
+            return "cannot reach the store \"" + path + "\": "
+                   + std::strerror(errno);
+        }
+        if (mkdir(path.c_str(), 0700) != 0) {
+            return "cannot create the store directory \"" + path + "\": "
+                   + std::strerror(errno);
+        }
+        if (!user.any && geteuid() == 0
+            && chown(path.c_str(), user.uid, user.gid) != 0)
+        {
+            return "cannot hand the store directory \"" + path + "\" to "
+                   + user.name + ": " + std::strerror(errno);
+        }
+        return "";
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return "the store \"" + path + "\" is not a directory";
+    }
+    if (!usable_by(st, user, true)) {
+        return not_usable("the store directory \"" + path + "\"", st, user);
+    }
+    for (const char *name : {"/data.mdb", "/lock.mdb"}) {
+        std::string file = path + name;
+        struct stat fst;
+        if (lstat(file.c_str(), &fst) != 0) {
+            if (errno == ENOENT) {
+                continue;
+            }
+            return "cannot reach \"" + file + "\": " + std::strerror(errno);
+        }
+        if (!S_ISREG(fst.st_mode)) {
+            return "the store file \"" + file + "\" is not a regular file";
+        }
+        if (!usable_by(fst, user, false)) {
+            return not_usable("the store file \"" + file + "\"", fst, user);
+        }
+    }
+    return check_data_file(path);
+}
+
+store_user
+owner_of(const std::string &dir)
+{
+    store_user u;
+    struct stat st;
+    if (stat(dir.c_str(), &st) == 0) {
+        u.any = false;
+        u.uid = st.st_uid;
+        u.gid = st.st_gid;
+        u.name = owner_name(st.st_uid);
+    }
+    return u;
+}
+
+}  // namespace seam
