@@ -333,7 +333,8 @@ ngx_http_seam_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
  * (nginx -t, a start, a reload), so that a store they could not open
  * stops nginx with one line rather than leaving it with no workers: the
  * directory created and handed to nginx's user as nginx does with its
- * temporary paths, the files usable by that user, data.mdb whole.
+ * temporary paths, the files usable by that user, data.mdb whole; a new
+ * store created (and closed before any worker is forked).
  */
 static char *
 ngx_http_seam_oauth_prepare_store(ngx_conf_t *cf,
@@ -366,6 +367,12 @@ ngx_http_seam_oauth_prepare_store(ngx_conf_t *cf,
         }
 
         std::string  error = seam::prepare_store(smcf->store->path, user);
+
+        if (error.empty()) {
+            /* a new store is made here, once: two workers opening it at
+             * once would otherwise see a data.mdb still being created */
+            error = seam::create_store(*smcf->store, user);
+        }
 
         if (!error.empty()) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "seam_oauth: %s",

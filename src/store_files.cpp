@@ -1,4 +1,5 @@
 #include "store_files.h"
+#include "store.h"
 
 #include <fcntl.h>
 #include <pwd.h>
@@ -210,6 +211,42 @@ prepare_store(const std::string &path, const store_user &user)
         }
     }
     return check_data_file(path);
+}
+
+std::string
+hand_over(const std::string &path, const store_user &user)
+{
+    if (user.any || user.uid == 0 || geteuid() != 0) {
+        return "";
+    }
+    for (const char *name : {"/data.mdb", "/lock.mdb"}) {
+        std::string file = path + name;
+        struct stat st;
+        if (stat(file.c_str(), &st) == 0 && st.st_uid == 0
+            && chown(file.c_str(), user.uid, user.gid) != 0)
+        {
+            return "cannot hand \"" + file + "\" to " + user.name + ": "
+                   + std::strerror(errno);
+        }
+    }
+    return "";
+}
+
+std::string
+create_store(const store_options &options, const store_user &user)
+{
+    struct stat st;
+    std::string data = options.path + "/data.mdb";
+    if (stat(data.c_str(), &st) == 0 || errno != ENOENT) {
+        return "";
+    }
+    try {
+        store s(options);
+    } catch (const store_error &e) {
+        return "cannot create the store \"" + options.path + "\": "
+               + e.what();
+    }
+    return hand_over(options.path, user);
 }
 
 store_user

@@ -32,6 +32,17 @@ struct store_user {
  */
 std::string prepare_store(const std::string &path, const store_user &user);
 
+/* The files LMDB created in `path` while running as root, handed to
+ * `user`; "" when done (or nothing to do), else what failed. */
+std::string hand_over(const std::string &path, const store_user &user);
+
+/* A store that has no data.mdb yet, created now and handed to `user`,
+ * with `options`: by nginx's master before any worker starts, so that no
+ * worker ever finds the data.mdb a sibling is still creating (empty, for
+ * an instant) and takes it for a damaged one. "" when done. */
+struct store_options;
+std::string create_store(const store_options &options, const store_user &user);
+
 /* data.mdb in `dir`, when it exists: not empty, LMDB's two meta pages,
  * its last committed page within the file. "" when whole (or missing). */
 std::string check_data_file(const std::string &dir);

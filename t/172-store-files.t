@@ -105,6 +105,28 @@ $srv->stop;
 chmod 0755, $srv->prefix;
 like($srv->error_log, qr/store ".*" open/, 'a worker opened it');
 
+# A new store and several workers: the master makes it before they start,
+# so that none finds the data.mdb a sibling is still creating (empty for
+# an instant) and takes it for a damaged one. Each start is a fresh store.
+my @raced;
+for my $i (1 .. 15) {
+    my $n = new_nginx(http_config => $http, config => $config, workers => 4,
+                      run_as => "nobody $group");
+    open_prefix($n);
+    rmdir $n->store or die "rmdir: $!";
+    if (!eval { $n->start; 1 }) {
+        push @raced, "start $i: $@";
+        next;
+    }
+    for my $p (qw(data.mdb lock.mdb)) {
+        push @raced, "start $i: $p is not nobody's" unless ((stat $n->store . "/$p")[4] // -1) == $nobody;
+    }
+    push @raced, "start $i: " . join("\n", emerg_lines($n->error_log)) if emerg_lines($n->error_log);
+    push @raced, "start $i: no answer" unless http($n, 'GET', '/intercoms')->{status} == 401;
+    $n->stop;
+}
+is_deeply(\@raced, [], 'a new store, four workers at once, 15 times: all of them up, files nobody\'s, no [emerg]');
+
 # The CLI run as root leaves files nginx's user can open: they belong to
 # the directory's owner; a store it would make from nothing needs --owner.
 my $dir = File::Temp->newdir;

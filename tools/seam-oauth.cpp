@@ -274,25 +274,6 @@ store_owner(const std::string &path, const std::string &name,
     return true;
 }
 
-/* The files LMDB just created as root, handed to the store's owner. */
-void
-hand_over(const std::string &path, const seam::store_user &owner)
-{
-    if (owner.any || owner.uid == 0) {
-        return;
-    }
-    for (const char *name : {"/data.mdb", "/lock.mdb"}) {
-        std::string file = path + name;
-        struct stat st;
-        if (stat(file.c_str(), &st) == 0 && st.st_uid == 0
-            && chown(file.c_str(), owner.uid, owner.gid) != 0)
-        {
-            std::cerr << "seam-oauth: cannot hand " << file << " to "
-                      << owner.name << "\n";
-        }
-    }
-}
-
 }  // namespace
 
 int
@@ -328,7 +309,10 @@ main(int argc, char **argv)
          * and to nginx's grow= */
         options.grow_step = 0;
         seam::store s(options);
-        hand_over(path, owner);
+        std::string handed = seam::hand_over(path, owner);
+        if (!handed.empty()) {
+            std::cerr << "seam-oauth: " << handed << "\n";
+        }
 
         std::string command = args[0];
         args.erase(args.begin());
