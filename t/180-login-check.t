@@ -371,6 +371,28 @@ subtest 'the password is in no log and no file' => sub {
     $svc->accounts({ %accounts, $odd_id => { password => $odd_pw, id => 'odd-1' } });
 };
 
+subtest 'a form longer than client_body_buffer_size: 413, never a temporary file' => sub {
+    my $m = server(extra => "client_body_buffer_size 1k;\n");
+    my ($page, $cookie) = login_page($m);
+    my $secret = 'Long-Form-Secret-7d1e';
+    my $body = form_encode(email => 'alice@example.com', password => $secret, pad => 'p' x 1500);
+    my $r = http($m, 'POST', '/authorize',
+                 headers => [ 'Content-Type' => 'application/x-www-form-urlencoded',
+                              Cookie => $cookie ],
+                 body => $body);
+    is($r->{status}, 413, 'refused before the body is read');
+    my @temp;
+    File::Find::find({ no_chdir => 1, wanted => sub { push @temp, $_ if -f $_ } },
+                     $m->prefix . '/client_body_temp');
+    is_deeply(\@temp, [], 'no temporary file');
+    my $short = http($m, 'POST', '/authorize',
+                     headers => [ 'Content-Type' => 'application/x-www-form-urlencoded',
+                                  Cookie => $cookie ],
+                     body => form_encode(email => 'alice@example.com', password => 'x', pad => 'p' x 900));
+    isnt($short->{status}, 413, 'a form within the buffer is read');
+    $m->stop;
+};
+
 # ---------------------------------------------------------------- the CLI
 
 subtest 'seam-oauth user add --user-id' => sub {

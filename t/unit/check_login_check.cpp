@@ -86,6 +86,14 @@ START_TEST(body_byte_exact)
 }
 END_TEST
 
+START_TEST(body_shape)
+{
+    /* the object's members in one order, as README shows them */
+    ck_assert_std_eq(login_check_body("alice", "pw", "seam"),
+                     R"({"client_id":"seam","email":"alice","password":"pw"})");
+}
+END_TEST
+
 START_TEST(body_not_utf8)
 {
     ck_assert_std_eq(login_check_body("caf\xe9@example.com", "pw", "seam"), "");
@@ -218,6 +226,7 @@ login_check_suite()
     tcase_add_test(tc, identifiers);
     tcase_add_test(tc, user_ids);
     tcase_add_test(tc, body_byte_exact);
+    tcase_add_test(tc, body_shape);
     tcase_add_test(tc, body_not_utf8);
     tcase_add_test(tc, success);
     tcase_add_test(tc, wrong_credentials);
