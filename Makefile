@@ -1,7 +1,8 @@
 # ngx_http_seam_oauth_module: build, demo, tests.
 #   make setup   install every dependency (Debian packages)
 #   make         build the module, the CLI and the unit tests
-#   make run     start the demo on 127.0.0.1:8080 (make stop stops it)
+#   make run     start the demo on 127.0.0.1:8080 (make stop stops it);
+#                LOGIN=device-cloud: the device cloud's accounts instead
 #   make test    unit tests (Check) and request tests (prove)
 
 SHELL       := /bin/bash
@@ -13,11 +14,14 @@ RUN         := run
 DEMO_PORT   ?= 8080
 DEMO_EMAIL  := owner@example.com
 DEMO_PASSWORD := intercom-demo-pass
+# the owners' accounts of the demo: the store's, or device-cloud (a
+# stand-in for the device cloud's login API, seam_oauth_login_check)
+LOGIN       ?= store
 
 PACKAGES := build-essential nginx-core nginx-dev liblmdb-dev lmdb-utils \
             libssl-dev liburiparser-dev libidn2-dev nlohmann-json3-dev libargon2-dev \
             check pkg-config libtest-base-perl curl \
-            python3-authlib python3-requests python3-selenium \
+            python3 python3-authlib python3-requests python3-selenium \
             chromium chromium-driver wrk nodejs \
             clang-14 libclang-rt-14-dev llvm-14
 
@@ -124,7 +128,7 @@ bench: $(MODULE) $(CLI) $(BENCH_TOOLS)
 	bash bench/run.sh
 
 run: $(MODULE) $(CLI)
-	@tools/demo.sh start $(DEMO_PORT) $(DEMO_EMAIL) $(DEMO_PASSWORD)
+	@tools/demo.sh start $(DEMO_PORT) $(DEMO_EMAIL) $(DEMO_PASSWORD) $(LOGIN)
 
 stop:
 	@tools/demo.sh stop

@@ -182,6 +182,13 @@ static ngx_command_t  ngx_http_seam_oauth_commands[] = {
       offsetof(ngx_http_seam_oauth_loc_conf_t, bearer),
       NULL },
 
+    { ngx_string("seam_oauth_login_check"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_seam_oauth_login_check_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("seam_oauth_require_scope"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_seam_oauth_require_scope,
@@ -396,6 +403,8 @@ ngx_http_seam_oauth_create_loc_conf(ngx_conf_t *cf)
     slcf->bearer = NGX_CONF_UNSET;
     slcf->required_scope = static_cast<ngx_http_complex_value_t *>(
                                NGX_CONF_UNSET_PTR);
+    slcf->login_check = static_cast<ngx_http_seam_oauth_login_check_t *>(
+                            NGX_CONF_UNSET_PTR);
 
     return slcf;
 }
@@ -412,6 +421,7 @@ ngx_http_seam_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->bearer, prev->bearer, 0);
     ngx_conf_merge_ptr_value(conf->required_scope, prev->required_scope,
                              NULL);
+    ngx_conf_merge_ptr_value(conf->login_check, prev->login_check, NULL);
 
     return NGX_CONF_OK;
 }
@@ -433,6 +443,8 @@ ngx_http_seam_oauth_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_seam_oauth_access_handler;
+
+    ngx_http_seam_oauth_login_check_filters();
 
     return NGX_OK;
 }

@@ -1,5 +1,6 @@
 #include "authorize_endpoint.h"
 #include "form.h"
+#include "login_check.h"
 #include "secrets.h"
 #include "sessions.h"
 #include "users.h"
@@ -17,6 +18,7 @@ form_of(const authorize_env &env)
     f.now = env.now;
     f.action = env.action;
     f.cookies = env.cookies;
+    f.any_identifier = env.login_check;
     return f;
 }
 
@@ -169,7 +171,9 @@ authorize_post(std::string_view body, const form_source &source,
 
     std::string email(f.values.value("email"));
     std::string password(f.values.value("password"));
-    if (!valid_email(email) || password.empty() || password.size() > 1024) {
+    bool named = env.login_check ? valid_identifier(email)
+                                 : valid_email(email);
+    if (!named || password.empty() || password.size() > 1024) {
         return answer(login_page(form_of(env), req, email,
                                  message::wrong_credentials));
     }

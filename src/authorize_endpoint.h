@@ -35,6 +35,9 @@ struct authorize_env {
     std::string_view csrf_nonce;   /* the cookies as sent, or "" */
     std::string_view session;
     bool head = false;             /* HEAD: the answer, and no side effect */
+    /* seam_oauth_login_check: the device cloud checks the password, and
+     * decides what an account's name looks like (valid_identifier()) */
+    bool login_check = false;
 };
 
 struct authorize_step {

@@ -110,8 +110,8 @@ with_form_fields(std::initializer_list<const char *> extra)
 const std::vector<std::string> &
 login_page_fields()
 {
-    static const std::vector<std::string> f = with_form_fields({"email",
-                                                                "error"});
+    static const std::vector<std::string> f = with_form_fields(
+        {"email", "error", "identifier_label", "identifier_type"});
     return f;
 }
 
@@ -172,9 +172,13 @@ login_page(const form_context &ctx, const authorization_request &req,
     if (retry_after) {
         why = message::throttled(retry_after);
     }
-    http_answer a = form_page(ctx, ctx.pages->login, req,
-                              {{"email", std::string(email)},
-                               {"error", why}});
+    http_answer a = form_page(
+        ctx, ctx.pages->login, req,
+        {{"email", std::string(email)},
+         {"error", why},
+         {"identifier_label",
+          ctx.any_identifier ? "E-mail or user name" : "E-mail"},
+         {"identifier_type", ctx.any_identifier ? "text" : "email"}});
     if (retry_after) {
         a.status = 429;
         a.headers.emplace_back("Retry-After", std::to_string(retry_after));

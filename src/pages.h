@@ -72,6 +72,9 @@ struct form_context {
     uint64_t now = 0;
     std::string_view action;       /* where the form posts: this path */
     cookie_attributes cookies;
+    /* the device cloud's accounts (login_check.h): a user name or a phone
+     * number as well as an e-mail */
+    bool any_identifier = false;
 };
 
 /* The login page; `retry_after` > 0 makes it the 429 of a lock (RFC 6585

@@ -24,6 +24,7 @@ store_accounts::check(std::string_view email, std::string_view password)
     if (verify_password(password, user->password_hash)) {
         c.result = account_check::verdict::ok;
         c.user_id = user->user_id;
+        c.name = normalize_email(email);
     }
     return c;
 }
@@ -62,29 +63,52 @@ issue_code_for(store &s, const oauth_config &config,
     return out;
 }
 
+/* The throttles' slots of a sign-in: unknown e-mails are counted alike,
+ * so that nothing tells which exist. */
+static std::pair<throttle_slot, throttle_slot>
+slots_of(const oauth_config &config, const sign_in_request &req)
+{
+    return {{throttle_key("account", normalize_email(req.email)),
+             config.account_throttle()},
+            {throttle_key("ip", req.ip), config.ip_throttle()}};
+}
+
 static sign_in_result
-sign_in_steps(store &s, const oauth_config &config,
-              const sign_in_request &req, account_source &accounts)
+store_failed(store &s, const store_error &e)
+{
+    sign_in_result out;
+    out.result = sign_in_result::outcome::unavailable;
+    out.store_full = true;
+    out.why = s.write_failure(e);
+    return out;
+}
+
+std::optional<sign_in_result>
+reserve_sign_in(store &s, const oauth_config &config,
+                const sign_in_request &req)
+{
+    try {
+        auto [account, ip] = slots_of(config, req);
+        sign_in_result out;
+        out.retry_after = throttle_reserve(s, {account, ip}, req.now);
+        if (out.retry_after) {
+            out.result = sign_in_result::outcome::locked;
+            return out;
+        }
+    } catch (const store_error &e) {
+        return store_failed(s, e);
+    }
+    return std::nullopt;
+}
+
+static sign_in_result
+finish_steps(store &s, const oauth_config &config, const sign_in_request &req,
+             account_check who, uint64_t authorized_ms)
 {
     using outcome = sign_in_result::outcome;
+    auto [account, ip] = slots_of(config, req);
     sign_in_result out;
-    out.email = normalize_email(req.email);
-    uint64_t authorized_ms = now_ms();
 
-    /* unknown e-mails are counted alike: nothing tells which exist; the
-     * attempt is counted before the password is checked, so that no more
-     * than the limit are ever being checked at once */
-    throttle_slot account{throttle_key("account", out.email),
-                          config.account_throttle()};
-    throttle_slot ip{throttle_key("ip", req.ip), config.ip_throttle()};
-
-    out.retry_after = throttle_reserve(s, {account, ip}, req.now);
-    if (out.retry_after) {
-        out.result = outcome::locked;
-        return out;
-    }
-
-    account_check who = accounts.check(req.email, req.password);
     if (who.result == account_check::verdict::unavailable) {
         /* an outage is no failure of the owner's */
         throttle_refund(s, account);
@@ -101,6 +125,7 @@ sign_in_steps(store &s, const oauth_config &config,
     throttle_reset(s, account.key);
     throttle_refund(s, ip);
     out.user_id = std::move(who.user_id);
+    out.email = who.name.empty() ? req.email : std::move(who.name);
 
     auto session = create_session(s, {req.now + config.session_ttl,
                                        out.user_id, out.email, req.now});
@@ -131,20 +156,29 @@ sign_in_steps(store &s, const oauth_config &config,
 }
 
 sign_in_result
+finish_sign_in(store &s, const oauth_config &config,
+               const sign_in_request &req, account_check who,
+               uint64_t authorized_ms)
+{
+    try {
+        return finish_steps(s, config, req, std::move(who), authorized_ms);
+    } catch (const store_error &e) {
+        /* the throttles, the session or the code could not be written */
+        return store_failed(s, e);
+    }
+}
+
+sign_in_result
 sign_in(store &s, const oauth_config &config, const sign_in_request &req,
         account_source &accounts)
 {
-    try {
-        return sign_in_steps(s, config, req, accounts);
-
-    } catch (const store_error &e) {
-        /* the throttles, the session or the code could not be written */
-        sign_in_result out;
-        out.result = sign_in_result::outcome::unavailable;
-        out.store_full = true;
-        out.why = s.write_failure(e);
-        return out;
+    uint64_t authorized_ms = now_ms();
+    if (auto locked = reserve_sign_in(s, config, req)) {
+        return std::move(*locked);
     }
+    return finish_sign_in(s, config, req,
+                          accounts.check(req.email, req.password),
+                          authorized_ms);
 }
 
 }  // namespace seam

@@ -2,10 +2,11 @@
  * The sign-in: the owner's e-mail and password checked against a source
  * of accounts, counted by the throttles (RFC 6819 §4.4.3.6), remembered
  * as a session, and, when no consent is due, an authorization code. One
- * use case for every source of accounts: the store's own (argon2id,
- * store_accounts) and, later, others, as a parameter. Runs in a
- * thread-pool thread: password hashing and durable commits never block
- * nginx's event loop.
+ * use case for every source of accounts, a parameter: the store's own
+ * (argon2id, store_accounts) or the device cloud's (login_check.h, whose
+ * answer the adapter brings back from a subrequest). Runs in thread-pool
+ * threads: password hashing and durable commits never block nginx's event
+ * loop.
  */
 #pragma once
 
@@ -25,6 +26,8 @@ struct account_check {
     enum class verdict { ok, wrong, unavailable };
     verdict result = verdict::wrong;
     std::string user_id;           /* ok: the owner */
+    std::string name;              /* ok: its name as the source knows it,
+                                      or "" for the one typed */
     std::string why;               /* unavailable: for the error log */
 };
 
@@ -60,7 +63,8 @@ struct sign_in_result {
     outcome result = outcome::wrong_credentials;
     uint64_t retry_after = 0;      /* locked */
     std::string user_id;           /* signed_in */
-    std::string email;             /* as the accounts know it */
+    std::string email;             /* signed_in: its name, as the accounts
+                                      know it */
     std::string session;           /* signed_in: the new session cookie */
     /* signed_in without consent to ask: the code (nullopt: consent is
      * due) */
@@ -70,8 +74,23 @@ struct sign_in_result {
                                       written */
 };
 
+/* The whole sign-in, with a source that answers at once (the store's
+ * accounts, in a thread-pool thread): reserve_sign_in(), the check, then
+ * finish_sign_in(). */
 sign_in_result sign_in(store &s, const oauth_config &config,
                        const sign_in_request &req, account_source &accounts);
+
+/* Its halves, for a source whose answer comes later (the device cloud's
+ * login API, login_check.h), each a durable write for a thread pool: the
+ * attempt reserved by the throttles before anyone looks at the password
+ * (a result when it is locked, or the store cannot be written; nullopt
+ * when the check may go ahead), then the outcome of the check. */
+std::optional<sign_in_result> reserve_sign_in(store &s,
+                                              const oauth_config &config,
+                                              const sign_in_request &req);
+sign_in_result finish_sign_in(store &s, const oauth_config &config,
+                              const sign_in_request &req, account_check who,
+                              uint64_t authorized_ms);
 
 /* A code issued for an owner signed in at `authorized_ms` (a session's
  * issue time, or the password's check): none when the owner's access

@@ -30,9 +30,23 @@ valid_email(std::string_view email)
     return true;
 }
 
+/* Whether an owner of the store has `user_id`; owners are few, and added
+ * by hand: a scan in the adding transaction. */
+static bool
+id_taken(txn &t, std::string_view user_id)
+{
+    bool taken = false;
+    t.scan(table::users, "", [&](std::string_view, std::string_view v) {
+        auto u = decode_user(v);
+        taken = u && u->user_id == user_id;
+        return !taken;
+    });
+    return taken;
+}
+
 user_change
 add_user(store &s, std::string_view email, const std::string &password_hash,
-         uint64_t now, std::string *user_id_out)
+         uint64_t now, std::string *user_id_out, std::string_view user_id)
 {
     std::string key = normalize_email(email);
     try {
@@ -40,7 +54,12 @@ add_user(store &s, std::string_view email, const std::string &password_hash,
         if (t.get(table::users, key)) {
             return user_change::exists;
         }
-        user_record u{"u_" + hex_encode(random_bytes(16)), password_hash, now};
+        if (!user_id.empty() && id_taken(t, user_id)) {
+            return user_change::id_taken;
+        }
+        user_record u{user_id.empty() ? "u_" + hex_encode(random_bytes(16))
+                                      : std::string(user_id),
+                      password_hash, now};
         t.put(table::users, key, encode(u));
         start_owner_access(t, u.user_id, now_ms());
         t.commit();

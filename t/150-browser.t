@@ -3,7 +3,8 @@
 # /usr/bin/python3), signs in with real clicks, answers the consent page
 # and lands on a loopback callback server of the script's own; the script
 # then redeems the code as Seam would. The script prints one JSON object of
-# facts per scenario; the assertions are all here, one subtest per group.
+# facts per scenario; the assertions are all here, one subtest per group
+# (the harness that runs the script and the groups: Test::Nginx::Browser).
 #
 # A missing chromium, chromedriver or selenium fails this test: it is never
 # skipped. Screenshots go to $SEAM_BROWSER_SHOTS, or else into the nginx
@@ -11,53 +12,16 @@
 use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
-use File::Temp ();
-use JSON::PP ();
-use POSIX ();
-use Time::HiRes qw(time sleep);
+use Test::Nginx::Browser;
 
-my $python = '/usr/bin/python3';
-my $script = "$Test::Nginx::Seam::REPO/t/clients/browser_flow.py";
-my $TIMEOUT = 90;      # for the whole script, which takes about 15 s
 # spaces, & and both quotes: it must come back byte for byte
 my $STATE = q{st 1 & "two" 'three' <four>};
 my $PHONE = 375;
 my $port;              # the test nginx's, once it runs
 
-# ---------------------------------------------------------------- prerequisites
-
-my @missing;
-push @missing, "$python (Debian's python3)" unless -x $python;
-push @missing, '/usr/bin/chromium (apt-get install chromium)' unless -x '/usr/bin/chromium';
-push @missing, '/usr/bin/chromedriver (apt-get install chromium-driver)' unless -x '/usr/bin/chromedriver';
-push @missing, "the python module selenium for $python (apt-get install python3-selenium)"
-    if -x $python && system("$python -c 'import selenium' 2>/dev/null") != 0;
-if (@missing) {
-    plan tests => 1;
-    ok(0, 'the browser test has chromium, chromedriver and selenium');
-    diag("missing: $_") for @missing;
-    exit 1;
-}
+browser_prerequisites();
 
 # ---------------------------------------------------------------- the checks
-
-# Each check makes exactly one assertion, so the plans are counted, not kept
-# by hand. A check is [scenario whose facts it reads, name, code]; the code
-# gets (facts, full name).
-my (@groups, %checks);
-sub group { push @groups, $_[0]; $checks{ $_[0] } = [] }
-sub check { push @{ $checks{ $groups[-1] } }, [@_] }
-
-# A fact by its path (hash keys, array indexes) without autovivifying it.
-sub fact {
-    my ($v, @path) = @_;
-    for my $k (@path) {
-        if (ref $v eq 'HASH' && exists $v->{$k}) { $v = $v->{$k} }
-        elsif (ref $v eq 'ARRAY' && $k =~ /^\d+$/) { $v = $v->[$k] }
-        else { return undef }
-    }
-    return $v;
-}
 
 sub flow_checks {
     my ($s, $js) = @_;
@@ -161,53 +125,20 @@ for (['js_on', 'on'], ['js_off', 'off']) {
           sub { ok((grep { $_->{message} =~ /Content Security Policy/ }
                         @{ fact($_[0], 'probe_console') || [] }), $_[1]) });
 }
-# An entry is tagged with the page it was logged on, or "old -> new" for
-# what was logged while going from one page to the next (the submission,
-# redirects, the new page's load): it counts for both.
-my $on_page = sub {
-    my ($e, $page) = @_;
-    my %side = map { $_ => 1 } split / -> /, $e->{page};
-    return defined $page ? $side{$page} : !($side{login} || $side{consent});
-};
-for (['login', 'the login page'], ['consent', 'the consent page'], [undef, 'any other page of the module']) {
-    my ($page, $what) = @$_;
-    for (['csp', 'no CSP violation'], ['severe', 'no other error (level SEVERE)']) {
-        my ($kind, $name) = @$_;
-        check('console', "$what: $name",
-              sub {
-                  my @bad = grep {
-                      $on_page->($_, $page)
-                      && ($_->{message} =~ /Content Security Policy/ xor $kind eq 'severe')
-                      && ($kind eq 'csp' || $_->{level} eq 'SEVERE')
-                  } @{ fact($_[0], 'entries') || [] };
-                  ok(fact($_[0], 'entries') && !@bad, $_[1])
-                      or diag(join "\n", map {
-                          "[$_->{scenario}: $_->{page}] $_->{level} $_->{source}: $_->{message}"
-                      } @bad);
-              });
-    }
-}
+console_checks([['login', 'the login page'], ['consent', 'the consent page'],
+                [undef, 'any other page of the module']]);
 
 group('7. screenshots');
 for (['js_on', 'login-desktop'], ['js_on', 'consent-desktop'],
      ['wrong_password', 'wrong-password-desktop'],
      ['phone', 'login-375'], ['phone', 'consent-375'], ['phone', 'wrong-password-375']) {
-    my ($s, $shot) = @$_;
-    check($s, "$shot.png is a PNG",
-          sub {
-              my $path = fact($_[0], 'screenshots', $shot);
-              my $head = '';
-              if (defined $path && open my $fh, '<:raw', $path) { read $fh, $head, 8 }
-              my $ok = ok($head eq "\x89PNG\r\n\x1a\n", $_[1]);
-              note("screenshot: $path") if $ok;
-              return $ok;
-          });
+    screenshot_check(@$_);
 }
 
 # ---------------------------------------------------------------- the run
 
 # the groups; exit status, scenarios, processes left; assert_clean_log (2)
-plan tests => @groups + 3 + 2;
+plan tests => group_count() + 3 + 2;
 
 my $n = start_nginx(http_config => <<'C', config => server_config(), workers => 2,
 seam_oauth_store $TEST_NGINX_STORE;
@@ -223,109 +154,10 @@ server {
 C
                     users => ["$OWNER $PASSWORD"]);
 $port = $n->port;
-my $shots = $ENV{SEAM_BROWSER_SHOTS} || $n->prefix . '/screenshots';
-# Browser profiles, and the HOME of chromium, live here: any process whose
-# command line names this directory is one of ours.
-my $tmp = File::Temp->newdir('seam-browser-XXXXXX', TMPDIR => 1);
+my $run = run_browser_flow($n, '--email', $OWNER, '--password', $PASSWORD, '--state', $STATE);
 
-# The script runs in a process group of its own: chromedriver and chromium
-# stay in it, so whatever is left of it afterwards can be found.
-my $t0 = time;
-my $pid = open(my $out, '-|') // die "fork: $!";
-if (!$pid) {
-    setpgrp(0, 0);
-    { no warnings 'exec';
-      exec $python, $script, '--base', "http://127.0.0.1:$port", '--email', $OWNER,
-           '--password', $PASSWORD, '--state', $STATE, '--shots', $shots, '--tmp', "$tmp"; }
-    print STDERR "cannot exec $python: $!\n";
-    POSIX::_exit(127);
-}
-my (%facts, @order);
-my $finished = eval {
-    local $SIG{ALRM} = sub { die "timed out\n" };
-    alarm $TIMEOUT;
-    while (my $line = <$out>) {
-        chomp $line;
-        my $f = $line =~ /^\{/ ? eval { JSON::PP::decode_json($line) } : undef;
-        if ($f && defined $f->{scenario}) {
-            push @order, $f->{scenario};
-            $facts{ $f->{scenario} } = $f;
-        } else {
-            diag("browser_flow.py: $line");
-        }
-    }
-    alarm 0;
-    1;
-};
-if (!$finished) {
-    # TERM lets the script quit its browsers; KILL the group if it does not.
-    diag("browser_flow.py did not finish within ${TIMEOUT}s: stopping it");
-    kill TERM => $pid;
-    my $deadline = time + 10;
-    sleep 0.1 while time < $deadline && waitpid($pid, POSIX::WNOHANG()) == 0;
-    kill KILL => -$pid;
-}
-close $out;
-my $status = $?;
-note(sprintf 'browser_flow.py took %.1f s', time - $t0);
-
-diag("browser_flow.py: missing $_") for @{ fact(\%facts, 'prerequisites', 'missing') || [] };
-
-# Why a scenario failed, once: the script's own words, then its facts.
-my %explained;
-sub explain_failure {
-    my ($s) = @_;
-    return if $explained{$s}++;
-    my $f = $facts{$s} or return diag("$s: the script reported nothing");
-    diag("$s: the script stopped: $f->{error}") if $f->{error};
-    my $json = JSON::PP->new->canonical->allow_nonref;
-    diag("$s: $_ = " . $json->encode($f->{$_}))
-        for sort grep { !/^(?:scenario|error|probe_console|entries|ignored)$/ } keys %$f;
-}
-
-for my $g (@groups) {
-    subtest $g => sub {
-        plan tests => scalar @{ $checks{$g} };
-        my %failed;
-        for my $c (@{ $checks{$g} }) {
-            my ($s, $name, $code) = @$c;
-            $code->($facts{$s} || {}, "$s: $name") or $failed{$s}++;
-        }
-        explain_failure($_) for sort keys %failed;
-    };
-}
-
-is($status, 0, 'the script exited cleanly');
-is(join(' ', @order), 'js_on js_off deny wrong_password phone console', 'every scenario reported');
-
-# Anything still running from the script's process group or with our
-# directory on its command line (chromium's crash handler leaves the group)
-# is a leak: reported, then killed. Zombies are dead already (PID 1 may not
-# reap them here).
-sub slurp {
-    open my $fh, '<:raw', $_[0] or return '';
-    local $/;
-    return scalar(<$fh>) // '';
-}
-my @left;
-for my $dir (glob '/proc/[0-9]*') {
-    my ($stat, $cmd) = map { slurp($_) } "$dir/stat", "$dir/cmdline";
-    my ($p, $state, $pgrp) = $stat =~ /^(\d+) \(.*\) (\S) \d+ (\d+) /s or next;
-    next if $state eq 'Z' || $p == $$;
-    push @left, $p if $pgrp == $pid || index($cmd, "$tmp") >= 0;
-}
-ok(!@left, 'no chromium or chromedriver process is left')
-    or diag(join "\n", map { "left: $_ " . (slurp("/proc/$_/cmdline") =~ tr/\0/ /r) } @left);
-kill KILL => @left if @left;
-
-my @ignored = @{ fact(\%facts, 'console', 'ignored') || [] };
-note(scalar(grep { $_->{page} eq 'probe' } @ignored)
-     . " console entries of the probe page (its deliberate CSP violation) not judged");
-note("console entry not judged ($_->{why}): [$_->{scenario}: $_->{page}] $_->{level}: $_->{message}")
-    for grep { $_->{page} ne 'probe' } @ignored;
-note("screenshots are in $shots"
-     . ($ENV{SEAM_BROWSER_SHOTS} || $ENV{TEST_NGINX_KEEP} ? ''
-        : ' (removed at exit: set SEAM_BROWSER_SHOTS=DIR or TEST_NGINX_KEEP=1 to keep them)'));
+browser_results($run, 'js_on js_off deny wrong_password phone console');
+browser_notes($run);
 
 $n->stop;
 $n->assert_clean_log;

@@ -4,6 +4,7 @@
  * (LMDB serializes writers across processes).
  */
 #include "crypto.h"
+#include "login_check.h"
 #include "password.h"
 #include "revocation.h"
 #include "store.h"
@@ -28,7 +29,9 @@ namespace {
 const char *usage_text =
     "usage: seam-oauth [--store DIR] [--owner USER] COMMAND\n"
     "\n"
-    "  user add EMAIL       add an owner (password from stdin or a prompt)\n"
+    "  user add EMAIL [--user-id ID]\n"
+    "                       add an owner (password from stdin or a prompt),\n"
+    "                       under the device cloud's id for it, or a new one\n"
     "  user passwd EMAIL    set an owner's password\n"
     "  user remove EMAIL    remove an owner and revoke its grants\n"
     "  user list            list owners\n"
@@ -113,6 +116,9 @@ report(seam::user_change c, const std::string &email)
     case seam::user_change::full:
         std::cerr << "seam-oauth: the store is full; raise map_size\n";
         return 1;
+    case seam::user_change::id_taken:
+        std::cerr << "seam-oauth: another owner already has that user_id\n";
+        return 1;
     }
     return 1;
 }
@@ -127,7 +133,16 @@ user_command(seam::store &s, const std::vector<std::string> &args)
         }
         return 0;
     }
-    if (args.size() != 2) {
+    std::string user_id;
+    if (args.size() == 4 && args[0] == "add" && args[2] == "--user-id") {
+        user_id = args[3];
+        if (!seam::valid_user_id(user_id)) {
+            std::cerr << "seam-oauth: a user_id is 1 to 255 printable ASCII "
+                         "characters, with no space at either end: "
+                      << user_id << "\n";
+            return 1;
+        }
+    } else if (args.size() != 2) {
         return usage();
     }
     const std::string &email = args[1];
@@ -156,10 +171,9 @@ user_command(seam::store &s, const std::vector<std::string> &args)
     }
     std::string hash = seam::hash_password(password);
     if (args[0] == "add") {
-        std::string user_id;
         int rc = report(seam::add_user(s, email, hash,
                                        static_cast<uint64_t>(time(nullptr)),
-                                       &user_id),
+                                       &user_id, user_id),
                         email);
         if (rc == 0) {
             std::cout << "added " << seam::normalize_email(email)
@@ -205,15 +219,21 @@ grant_command(seam::store &s, const std::vector<std::string> &args)
     }
     if (args.size() == 3 && args[0] == "revoke" && args[1] == "--user") {
         /* an owner of the store by e-mail, else an owner's id (one the
-         * store knows no e-mail of: a device cloud's, say) */
+         * store knows no e-mail of: a device cloud's, which may look like
+         * an e-mail too) */
         std::string user_id = args[2];
+        bool known = false;
         if (auto u = seam::find_user(s, args[2])) {
             user_id = u->user_id;
-        } else if (args[2].find('@') != std::string::npos) {
-            std::cerr << "seam-oauth: no owner " << args[2] << "\n";
-            return 1;
+            known = true;
         }
         size_t n = seam::revoke_user_grants(s, user_id);
+        if (!known && n == 0 && args[2].find('@') != std::string::npos) {
+            /* most likely a mistyped e-mail: say so */
+            std::cerr << "seam-oauth: no owner " << args[2]
+                      << ", and no grant of a user_id " << args[2] << "\n";
+            return 1;
+        }
         std::cout << "revoked " << n << " grant(s) of " << args[2] << "\n";
         return 0;
     }

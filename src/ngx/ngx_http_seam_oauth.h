@@ -73,18 +73,34 @@ typedef struct {
 } ngx_http_seam_oauth_main_conf_t;
 
 
+/* seam_oauth_login_check URI [user_id=FIELD] */
+typedef struct {
+    ngx_str_t                   uri;
+    ngx_str_t                   args;
+    ngx_str_t                   field;      /* "user_id" unless named */
+} ngx_http_seam_oauth_login_check_t;
+
+
 typedef struct {
     ngx_flag_t                  bearer;
     /* space-separated; may hold variables, e.g. a map on $request_method */
     ngx_http_complex_value_t   *required_scope;
+    /* NULL: the store's own accounts */
+    ngx_http_seam_oauth_login_check_t  *login_check;
 } ngx_http_seam_oauth_loc_conf_t;
 
 
-/* What one request learnt: read by the variables. */
+struct ngx_http_seam_oauth_job;
+
+/* What one request learnt: read by the variables; and, for a sign-in
+ * whose login check runs, its job (in the sign-in, to resume it; in the
+ * subrequest, with `capture`, to keep its answer). */
 typedef struct {
     ngx_str_t                   user_id;
     ngx_str_t                   client_id;
     ngx_str_t                   scope;
+    ngx_http_seam_oauth_job    *job;
+    unsigned                    capture:1;
 } ngx_http_seam_oauth_ctx_t;
 
 static_assert(std::is_trivially_destructible<ngx_http_seam_oauth_ctx_t>::value,
@@ -114,6 +130,12 @@ struct ngx_http_seam_oauth_job {
     seam::http_answer           (*done)(ngx_http_request_t *r,
                                         ngx_http_seam_oauth_job *job) =
                                      nullptr;
+    /* when set, runs before `done`: NGX_DONE when it started more work
+     * (the job goes on), NGX_DECLINED to have `done` answer, or a status
+     * to finalize the request with */
+    ngx_int_t                   (*next)(ngx_http_request_t *r,
+                                        ngx_http_seam_oauth_job *job) =
+                                     nullptr;
     std::string                   failure;    /* what work threw */
     uint64_t                      now = 0;
     /* /authorize */
@@ -123,6 +145,16 @@ struct ngx_http_seam_oauth_job {
     seam::issued_code             code;
     seam::sign_in_request         sign_in;
     seam::sign_in_result          signed_in;
+    bool                          settled = false;  /* signed_in is the
+                                                       answer */
+    /* the login check: the subrequest's answer, once, then its verdict */
+    bool                          answered = false;
+    int                           answer_status = 0;
+    int                           answer_nginx_status = 0;
+    std::string                   answer_body;
+    bool                          answer_whole = true;
+    bool                          answer_captured = false;
+    seam::account_check           checked;
     /* the token endpoint */
     std::string                   throttle_key;
     seam::redemption_request      redeem;
@@ -267,6 +299,15 @@ void ngx_http_seam_oauth_thread_exit(ngx_cycle_t *cycle);
 
 /* ngx_http_seam_oauth_authorize.cpp */
 ngx_int_t ngx_http_seam_oauth_authorize_handler(ngx_http_request_t *r);
+seam::http_answer ngx_http_seam_oauth_sign_in_done(ngx_http_request_t *r,
+    ngx_http_seam_oauth_job *job);
+
+/* ngx_http_seam_oauth_login_check.cpp */
+char *ngx_http_seam_oauth_login_check_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_seam_oauth_login_check_post(ngx_http_request_t *r,
+    ngx_http_seam_oauth_job *job);
+void ngx_http_seam_oauth_login_check_filters();
 
 /* ngx_http_seam_oauth_token.cpp */
 ngx_int_t ngx_http_seam_oauth_token_handler(ngx_http_request_t *r);

@@ -3,7 +3,8 @@
  * GET and POST /authorize: the request's query or form, its cookies and
  * the headers that say where a POST came from go to the core
  * (authorize_endpoint.h); what comes back is sent, or run in a thread
- * pool first: a code to issue, a sign-in to check.
+ * pool first: a code to issue, a sign-in to check (against the store, or
+ * by the device cloud's login API: login_check.cpp).
  */
 
 
@@ -19,8 +20,6 @@ static ngx_int_t ngx_http_seam_oauth_authorize_step(ngx_http_request_t *r,
     seam::authorize_step &step);
 static seam::http_answer ngx_http_seam_oauth_code_done(ngx_http_request_t *r,
     ngx_http_seam_oauth_job *job);
-static seam::http_answer ngx_http_seam_oauth_sign_in_done(
-    ngx_http_request_t *r, ngx_http_seam_oauth_job *job);
 
 
 /* What the core needs to know of this request. */
@@ -49,6 +48,7 @@ ngx_http_seam_oauth_authorize_env(ngx_http_request_t *r,
     env.csrf_nonce = ngx_http_seam_oauth_cookie(r, seam::csrf_cookie);
     env.session = ngx_http_seam_oauth_cookie(r, seam::session_cookie);
     env.head = r->method == NGX_HTTP_HEAD;
+    env.login_check = ngx_http_seam_oauth_loc_conf(r)->login_check != NULL;
 }
 
 
@@ -58,6 +58,23 @@ ngx_http_seam_oauth_authorize_handler(ngx_http_request_t *r)
     ngx_int_t  rc;
 
     if (r->method == NGX_HTTP_POST) {
+        ngx_http_core_loc_conf_t  *clcf;
+
+        clcf = static_cast<ngx_http_core_loc_conf_t *>(
+                   ngx_http_get_module_loc_conf(r, ngx_http_core_module));
+
+        /* a form longer than the body buffer would be written to a
+         * temporary file, password and all: a login form is far shorter */
+        if (r->headers_in.content_length_n
+            > static_cast<off_t>(clcf->client_body_buffer_size))
+        {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "seam_oauth: a form of %O bytes is longer than "
+                          "client_body_buffer_size",
+                          r->headers_in.content_length_n);
+            return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+
         return ngx_http_seam_oauth_start_body(r,
                    ngx_http_seam_oauth_authorize_body);
     }
@@ -204,6 +221,17 @@ ngx_http_seam_oauth_authorize_step(ngx_http_request_t *r,
         job->work = ngx_http_seam_oauth_issue_code;
         job->done = ngx_http_seam_oauth_code_done;
 
+    } else if (ngx_http_seam_oauth_loc_conf(r)->login_check) {
+        /* the device cloud's accounts: its login API checks the
+         * password (login_check.cpp) */
+        job->sign_in = std::move(step.sign_in);
+
+        if (ngx_http_seam_oauth_login_check_post(r, job) != NGX_OK) {
+            return NGX_HTTP_SERVICE_UNAVAILABLE;
+        }
+
+        return NGX_DONE;
+
     } else {
         job->sign_in = std::move(step.sign_in);
         job->work = ngx_http_seam_oauth_sign_in;
@@ -232,7 +260,7 @@ ngx_http_seam_oauth_code_done(ngx_http_request_t *r,
 }
 
 
-static seam::http_answer
+seam::http_answer
 ngx_http_seam_oauth_sign_in_done(ngx_http_request_t *r,
     ngx_http_seam_oauth_job *job)
 {

@@ -212,7 +212,8 @@ ngx_http_seam_oauth_job_done(ngx_event_t *ev)
 
 
 /* The one end of every job, on the event loop: the answer its `done`
- * builds (or a 500 for a failure), then the request is finalized. */
+ * builds (or a 500 for a failure), then the request is finalized; unless
+ * its `next` goes on with more work, which ends here again. */
 static void
 ngx_http_seam_oauth_complete(ngx_http_seam_oauth_job *job,
     const std::string &failure)
@@ -236,7 +237,17 @@ ngx_http_seam_oauth_complete(ngx_http_seam_oauth_job *job,
 
     } else {
         try {
-            rc = ngx_http_seam_oauth_send(r, job->done(r, job));
+            rc = job->next ? job->next(r, job) : NGX_DECLINED;
+
+            if (rc == NGX_DONE) {
+                /* it goes on: a subrequest, or another job */
+                ngx_http_run_posted_requests(c);
+                return;
+            }
+
+            if (rc == NGX_DECLINED) {
+                rc = ngx_http_seam_oauth_send(r, job->done(r, job));
+            }
 
         } catch (const std::exception &e) {
             ngx_log_error(NGX_LOG_ERR, c->log, 0, "seam_oauth: %s", e.what());

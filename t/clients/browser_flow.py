@@ -1,10 +1,17 @@
 """The OAuth flow in a real browser: Debian's headless Chromium driven by
 Selenium (python3-selenium, chromium, chromium-driver), against a test nginx
-started by t/150-browser.t.
+started by t/150-browser.t (the store's accounts) or by
+t/181-browser-login-check.t (seam_oauth_login_check: a login API checks
+the passwords).
 
 Run as:
     /usr/bin/python3 browser_flow.py --base http://127.0.0.1:PORT \
-        --email OWNER --password PASSWORD --state STATE --shots DIR --tmp DIR
+        --email OWNER --password PASSWORD --state STATE --shots DIR --tmp DIR \
+        [--set browser|login_check] [--down-email ACCOUNT]
+
+--set picks the scenarios: "browser" (the default, t/150's) or
+"login_check" (t/181's: --email is then any account name of the login
+API, --down-email one it answers 500 for, with the same --password).
 
 The browser signs in on the module's login page, answers the consent page
 and lands on a tiny callback server of our own (http.server on a free
@@ -368,15 +375,26 @@ def authorize_url(ctx):
     return f"{ctx.base}/authorize?{query}"
 
 
-def fill_login(b, email, password):
-    """Types into the login form's fields and clicks its submit button;
-    returns the kind of page that follows."""
+def type_login(b, email, password):
+    """Types into the login form's fields."""
     b.expect("login")
     email_field = b.driver.find_element(By.NAME, "email")
     email_field.clear()
     email_field.send_keys(email)
     b.driver.find_element(By.NAME, "password").send_keys(password)
+
+
+def submit_login(b):
+    """Clicks the login form's submit button; returns the kind of page
+    that follows."""
     return b.click_and_arrive(b.driver.find_element(By.CSS_SELECTOR, 'form [type="submit"]'))
+
+
+def fill_login(b, email, password):
+    """Types into the login form's fields and clicks its submit button;
+    returns the kind of page that follows."""
+    type_login(b, email, password)
+    return submit_login(b)
 
 
 def read_consent(b, facts):
@@ -499,6 +517,114 @@ def scenario_phone(ctx, facts):
     b.screenshot(ctx.shots, "consent-375", facts)
 
 
+# ---------------------------------------------------------------- login check
+
+# A cookie of the device cloud's own site on the module's origin, set in
+# the browser before every sign-in of the login-check scenarios: it goes
+# with the form's POST (as the CSRF cookie does) and must not reach the
+# login API.
+FOREIGN_COOKIE = {"name": "theme", "value": "dark-mode-7f3a"}
+
+
+def identifier_field(b):
+    """The login form's account field: its type attribute, its label's own
+    text (without the field), its value and whether the browser's form
+    validation accepts that value (validity.valid: a type=email field with
+    "alice" in it is invalid, and the browser would not submit the form).
+    Through chromedriver's script channel, so with page scripts blocked
+    too."""
+    return b.driver.execute_script("""
+        const f = document.querySelector('form input[name="email"]');
+        if (!f) return null;
+        const label = f.closest('label');
+        let text = '';
+        if (label) for (const n of label.childNodes)
+            if (n.nodeType === Node.TEXT_NODE) text += n.textContent;
+        return {type: f.getAttribute('type'), label: text.trim(),
+                value: f.value, valid: f.validity.valid};""")
+
+
+def navigation_status(b):
+    """The HTTP status of the document shown, as the browser got it
+    (Navigation Timing's responseStatus), or None."""
+    return b.driver.execute_script("""
+        const n = performance.getEntriesByType('navigation')[0];
+        return n && n.responseStatus !== undefined ? n.responseStatus : null;""")
+
+
+def login_check_sign_in(b, facts, email, password):
+    """The foreign cookie, then the typing, what the fields hold before
+    the click ("typed"), and the click; returns the next page's kind."""
+    b.driver.add_cookie(dict(FOREIGN_COOKIE, path="/"))
+    facts["cookie_names"] = sorted(c["name"] for c in b.driver.get_cookies())
+    type_login(b, email, password)
+    facts["typed"] = {
+        "field": identifier_field(b),
+        "password": b.driver.find_element(By.NAME, "password").get_property("value"),
+    }
+    return submit_login(b)
+
+
+def shot_name(name, javascript):
+    return name if javascript else name + "-nojs"
+
+
+def scenario_login_check_flow(ctx, facts, javascript):
+    """With the login check: a user name that is no e-mail signs in,
+    consent, Allow, the callback; the code redeemed and the API called."""
+    b = ctx.browser(facts, javascript=javascript)
+    facts["javascript_ran"], facts["probe_console"] = b.probe(ctx.callback)
+    ctx.callback.reset()
+    facts["pages"] = [b.open(authorize_url(ctx))]
+    facts["login_title"] = b.driver.title
+    facts["field"] = identifier_field(b)
+    b.screenshot(ctx.shots, shot_name("login-check-login", javascript), facts)
+    facts["pages"].append(login_check_sign_in(b, facts, ctx.email, ctx.password))
+    b.expect("consent")
+    read_consent(b, facts)
+    b.screenshot(ctx.shots, shot_name("login-check-consent", javascript), facts)
+    facts["pages"].append(decide(b, "approve"))
+    facts["final_url"] = b.driver.current_url
+    record_callback(ctx.callback, facts)
+    code = facts.get("callback", {}).get("code")
+    if code:
+        redeem(ctx.base, code, facts)
+
+
+def scenario_login_check_wrong_password(ctx, facts, javascript):
+    """The login API answers 401: the login page again, with the message."""
+    b = ctx.browser(facts, javascript=javascript)
+    ctx.callback.reset()
+    facts["pages"] = [b.open(authorize_url(ctx))]
+    facts["pages"].append(login_check_sign_in(b, facts, ctx.email,
+                                         ctx.password + " but wrong"))
+    facts["url"] = b.driver.current_url
+    facts["text"] = b.body_text()
+    if b.page == "login":
+        facts["field"] = identifier_field(b)
+        facts["password_value"] = b.driver.find_element(By.NAME, "password").get_property("value")
+    b.screenshot(ctx.shots, shot_name("login-check-wrong-password", javascript), facts)
+    callback_hit = ctx.callback.wait_hit(timeout=1)
+    facts["callback_count"] = ctx.callback.count()
+    facts["callback_raw"] = callback_hit
+
+
+def scenario_login_check_unavailable(ctx, facts, javascript):
+    """The login API answers 500: the browser shows the 503 page."""
+    b = ctx.browser(facts, javascript=javascript)
+    ctx.callback.reset()
+    facts["pages"] = [b.open(authorize_url(ctx))]
+    facts["pages"].append(login_check_sign_in(b, facts, ctx.down_email, ctx.password))
+    facts["url"] = b.driver.current_url
+    facts["title"] = b.driver.title
+    facts["text"] = b.body_text()
+    facts["status"] = navigation_status(b)
+    b.screenshot(ctx.shots, shot_name("login-check-unavailable", javascript), facts)
+    callback_hit = ctx.callback.wait_hit(timeout=1)
+    facts["callback_count"] = ctx.callback.count()
+    facts["callback_raw"] = callback_hit
+
+
 def describe(e):
     """An exception in a few lines: what the browser (AssertionError) or
     chromedriver (WebDriverException, its native stack left out) said and
@@ -519,6 +645,7 @@ class Context:
     def __init__(self, args, callback):
         self.base, self.email, self.password = args.base, args.email, args.password
         self.state = args.state
+        self.down_email = args.down_email
         self.shots, self.tmp, self.callback = args.shots, args.tmp, callback
         self.console = []                   # every browser's entries, by scenario
 
@@ -593,10 +720,16 @@ def main():
     ap.add_argument("--state", default=STATE, help="the state to send to /authorize")
     ap.add_argument("--shots", required=True, help="directory for the PNG screenshots")
     ap.add_argument("--tmp", required=True, help="directory for browser profiles")
+    ap.add_argument("--set", default="browser", choices=("browser", "login_check"),
+                    help="the scenarios: t/150's (browser) or t/181's (login_check)")
+    ap.add_argument("--down-email", help="login_check: an account the login API answers 500 for")
     args = ap.parse_args()
     # A TERM (the .t's timeout) becomes SystemExit, so that the finally
     # clauses below still quit the browsers and the callback server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    if args.set == "login_check" and not args.down_email:
+        ap.error("--set login_check needs --down-email")
 
     if MISSING:
         print(json.dumps({"scenario": "prerequisites", "missing": MISSING}), flush=True)
@@ -605,11 +738,21 @@ def main():
     callback = CallbackServer()
     try:
         ctx = Context(args, callback)
-        ctx.run("js_on", scenario_flow, javascript=True, shots=True)
-        ctx.run("js_off", scenario_flow, javascript=False)
-        ctx.run("deny", scenario_flow, javascript=True, decision="deny")
-        ctx.run("wrong_password", scenario_wrong_password)
-        ctx.run("phone", scenario_phone)
+        if args.set == "login_check":
+            # one sign-in attempt each, in this order (the .t matches them
+            # to the login API's requests)
+            for js, mode in ((True, "on"), (False, "off")):
+                ctx.run(f"flow_js_{mode}", scenario_login_check_flow, javascript=js)
+                ctx.run(f"wrong_password_js_{mode}", scenario_login_check_wrong_password,
+                        javascript=js)
+                ctx.run(f"unavailable_js_{mode}", scenario_login_check_unavailable,
+                        javascript=js)
+        else:
+            ctx.run("js_on", scenario_flow, javascript=True, shots=True)
+            ctx.run("js_off", scenario_flow, javascript=False)
+            ctx.run("deny", scenario_flow, javascript=True, decision="deny")
+            ctx.run("wrong_password", scenario_wrong_password)
+            ctx.run("phone", scenario_phone)
         print(json.dumps(console_report(ctx)), flush=True)
     finally:
         callback.close()

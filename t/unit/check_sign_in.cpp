@@ -5,7 +5,10 @@
  * security.md item 29, row 20) and a full store.
  */
 #include "authorize_fixtures.h"
+#include "codes.h"
 #include "password.h"
+#include "revocation.h"
+#include "secrets.h"
 #include "sessions.h"
 #include "sign_in.h"
 #include "suites.h"
@@ -14,6 +17,7 @@
 
 using namespace seam;
 using outcome = sign_in_result::outcome;
+using verdict = account_check::verdict;
 
 namespace {
 
@@ -221,6 +225,119 @@ START_TEST(full_store)
 }
 END_TEST
 
+/* The device cloud's accounts: the same use case in two halves, with the
+ * login API's verdict in between (login_check.h). */
+account_check
+device_cloud(verdict v, std::string id = "")
+{
+    account_check c;
+    c.result = v;
+    c.user_id = std::move(id);
+    if (v == verdict::unavailable) {
+        c.why = "the login check answered 500";
+    }
+    return c;
+}
+
+START_TEST(device_cloud_signs_in)
+{
+    authorize_fixture f;
+    store &s = f.ts.get();
+    sign_in_request req = request_for(f.config, "seam", "Alice", "pw");
+    ck_assert(!reserve_sign_in(s, f.config, req));
+    sign_in_result r = finish_sign_in(s, f.config, req,
+                                      device_cloud(verdict::ok, "cust-42"),
+                                      now_ms());
+    ck_assert(r.result == outcome::signed_in);
+    ck_assert_std_eq(r.user_id, "cust-42");
+    /* the name as the owner typed it: the device cloud decides */
+    ck_assert_std_eq(r.email, "Alice");
+    ck_assert(!r.code);
+    auto session = find_session(s, r.session, 1000);
+    ck_assert(session.has_value());
+    ck_assert_std_eq(session->user_id, "cust-42");
+    ck_assert_std_eq(session->email, "Alice");
+
+    /* no consent due: a code for that owner */
+    sign_in_request quick = request_for(f.config, "quick", "alice", "pw");
+    ck_assert(!reserve_sign_in(s, f.config, quick));
+    r = finish_sign_in(s, f.config, quick,
+                       device_cloud(verdict::ok, "cust-42"), now_ms());
+    ck_assert(r.code.has_value());
+    redemption_request redeem;
+    redeem.code = *r.code;
+    redeem.client_id = "quick";
+    redeem.redirect_uri = "https://quick.example/cb";
+    redeem.now = 1001;
+    redemption token = redeem_code(s, redeem);
+    ck_assert(token.error == oauth_error::none);
+    ck_assert_std_eq(token.token.user_id, "cust-42");
+}
+END_TEST
+
+START_TEST(device_cloud_wrong_locks_before_asking)
+{
+    authorize_fixture f;
+    f.config.throttle_account = 3;
+    store &s = f.ts.get();
+    sign_in_request req = request_for(f.config, "seam", "bob", "wrong");
+    req.now = static_cast<uint64_t>(time(nullptr));
+    for (int i = 0; i < 3; i++) {
+        ck_assert(!reserve_sign_in(s, f.config, req));
+        ck_assert(finish_sign_in(s, f.config, req,
+                                 device_cloud(verdict::wrong), now_ms())
+                      .result
+                  == outcome::wrong_credentials);
+    }
+    /* locked: the reservation answers, and nothing is checked */
+    auto locked = reserve_sign_in(s, f.config, req);
+    ck_assert(locked.has_value());
+    ck_assert(locked->result == outcome::locked);
+    ck_assert_uint_gt(locked->retry_after, 0);
+    /* the account's counter is the name lower-cased: BOB is bob */
+    sign_in_request upper = req;
+    upper.email = "BOB";
+    upper.ip = "192.0.2.200";
+    ck_assert(reserve_sign_in(s, f.config, upper).has_value());
+}
+END_TEST
+
+START_TEST(device_cloud_outage_is_refunded)
+{
+    authorize_fixture f;
+    f.config.throttle_account = 3;
+    store &s = f.ts.get();
+    sign_in_request req = request_for(f.config, "seam", "carol", "pw");
+    for (int i = 0; i < 10; i++) {
+        ck_assert(!reserve_sign_in(s, f.config, req));
+        sign_in_result r = finish_sign_in(s, f.config, req,
+                                          device_cloud(verdict::unavailable),
+                                          now_ms());
+        ck_assert(r.result == outcome::unavailable);
+        ck_assert_std_eq(r.why, "the login check answered 500");
+        ck_assert_std_eq(r.session, "");
+        ck_assert(!r.code);
+    }
+    ck_assert(!reserve_sign_in(s, f.config, req));
+}
+END_TEST
+
+START_TEST(device_cloud_owner_disconnected_meanwhile)
+{
+    authorize_fixture f;
+    store &s = f.ts.get();
+    sign_in_request req = request_for(f.config, "quick", "dave", "pw");
+    uint64_t asked = now_ms();
+    ck_assert(!reserve_sign_in(s, f.config, req));
+    /* the operator disconnects the owner while its password is checked */
+    revoke_user_grants(s, "d-1");
+    sign_in_result r = finish_sign_in(s, f.config, req,
+                                      device_cloud(verdict::ok, "d-1"), asked);
+    ck_assert(r.result == outcome::wrong_credentials);
+    ck_assert(!r.code);
+}
+END_TEST
+
 Suite *
 sign_in_suite()
 {
@@ -232,6 +349,10 @@ sign_in_suite()
     tcase_add_test(tc, success_resets_the_account);
     tcase_add_test(tc, unavailable_source);
     tcase_add_test(tc, full_store);
+    tcase_add_test(tc, device_cloud_signs_in);
+    tcase_add_test(tc, device_cloud_wrong_locks_before_asking);
+    tcase_add_test(tc, device_cloud_outage_is_refunded);
+    tcase_add_test(tc, device_cloud_owner_disconnected_meanwhile);
     suite_add_tcase(s, tc);
     return s;
 }

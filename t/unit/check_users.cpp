@@ -165,6 +165,33 @@ START_TEST(remove_revokes_grants)
 }
 END_TEST
 
+START_TEST(add_with_device_cloud_id)
+{
+    temp_store ts;
+    store &s = ts.get();
+    std::string id;
+    ck_assert(add_user(s, "erin@example.com", "h", 1, &id, "dc-1001")
+              == user_change::done);
+    ck_assert_std_eq(id, "dc-1001");
+    ck_assert_std_eq(find_user(s, "ERIN@example.com")->user_id, "dc-1001");
+    /* unique: another owner cannot take it, not even by case */
+    ck_assert(add_user(s, "frank@example.com", "h", 1, nullptr, "dc-1001")
+              == user_change::id_taken);
+    ck_assert(!find_user(s, "frank@example.com"));
+    ck_assert(add_user(s, "frank@example.com", "h", 1, nullptr, "DC-1001")
+              == user_change::done);
+    /* the e-mail is checked first */
+    ck_assert(add_user(s, "erin@example.com", "h", 1, nullptr, "dc-2")
+              == user_change::exists);
+    /* without an id, a random one, never one given */
+    std::string random;
+    ck_assert(add_user(s, "gina@example.com", "h", 1, &random)
+              == user_change::done);
+    ck_assert_std_eq(random.substr(0, 2), "u_");
+    ck_assert_uint_eq(list_users(s).size(), 3);
+}
+END_TEST
+
 Suite *
 users_suite()
 {
@@ -180,6 +207,7 @@ users_suite()
     tcase_add_test(tc, distinct_ids);
     tcase_add_test(tc, passwd);
     tcase_add_test(tc, remove_revokes_grants);
+    tcase_add_test(tc, add_with_device_cloud_id);
     suite_add_tcase(s, tc);
     return s;
 }

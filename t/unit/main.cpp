@@ -20,6 +20,7 @@ main()
     srunner_add_suite(sr, cookies_suite());
     srunner_add_suite(sr, pages_suite());
     srunner_add_suite(sr, sign_in_suite());
+    srunner_add_suite(sr, login_check_suite());
     srunner_add_suite(sr, config_suite());
     srunner_add_suite(sr, records_suite());
     srunner_add_suite(sr, store_suite());

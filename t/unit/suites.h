@@ -16,6 +16,7 @@ Suite *authorize_endpoint_suite();
 Suite *cookies_suite();
 Suite *pages_suite();
 Suite *sign_in_suite();
+Suite *login_check_suite();
 Suite *config_suite();
 Suite *records_suite();
 Suite *store_suite();
