@@ -175,6 +175,20 @@ static ngx_command_t  ngx_http_seam_oauth_commands[] = {
     NGX_HTTP_SEAM_OAUTH_HANDLER("seam_oauth_denied",
                                 ngx_http_seam_oauth_denied_handler),
 
+    { ngx_string("seam_oauth_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_seam_oauth_metrics_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      (void *) ngx_http_seam_oauth_metrics_handler },
+
+    { ngx_string("seam_oauth_audit_log"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_seam_oauth_audit_log_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("seam_oauth_bearer"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -445,6 +459,13 @@ ngx_http_seam_oauth_init(ngx_conf_t *cf)
     *h = ngx_http_seam_oauth_access_handler;
 
     ngx_http_seam_oauth_login_check_filters();
+
+    if (ngx_http_seam_oauth_observe_init(cf,
+            ngx_http_seam_oauth_conf_main_conf(cf))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     return NGX_OK;
 }

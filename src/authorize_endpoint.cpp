@@ -158,12 +158,19 @@ authorize_post(std::string_view body, const form_source &source,
             return answer(login_page(form_of(env), req, "",
                                      message::session_expired));
         }
+        event consent{event_kind::consent_denied, req.client->id,
+                      session->first.user_id, "", req.scope};
         if (*decision == "deny") {
-            return answer(redirect_error(req, oauth_error::access_denied,
-                                         "the owner denied the request"));
+            http_answer a = redirect_error(req, oauth_error::access_denied,
+                                           "the owner denied the request");
+            record(a, std::move(consent));
+            return answer(std::move(a));
         }
         if (*decision == "approve") {
-            return issue_code_step(req, *session);
+            authorize_step step = issue_code_step(req, *session);
+            consent.kind = event_kind::consent_approved;
+            record(step.answer, std::move(consent));
+            return step;
         }
         return answer(error_page(*env.pages, 400,
                                  message::unknown_decision));
@@ -221,8 +228,11 @@ answer_code(const authorize_env &env, const authorization_request &req,
     case issued_code::outcome::issued:
         break;
     }
-    return redirect_to(redirect_with_code(req, code.code),
-                       session_cookie_of(env, session));
+    http_answer a = redirect_to(redirect_with_code(req, code.code),
+                                session_cookie_of(env, session));
+    record(a, {event_kind::code_issued, req.client->id, code.user_id, "",
+               req.scope});
+    return a;
 }
 
 http_answer
@@ -230,33 +240,47 @@ answer_sign_in(const authorize_env &env, const authorization_request &req,
                const sign_in_result &result, std::string_view typed)
 {
     using outcome = sign_in_result::outcome;
+    /* who signed in; nothing of a failed attempt's typed name, which may
+     * be a password typed into the wrong field */
+    event what{event_kind::sign_in_ok, req.client->id, result.user_id, "",
+               req.scope};
+    http_answer a;
     switch (result.result) {
     case outcome::unavailable:
-        return unavailable(env, result.why, result.store_full);
-    case outcome::locked: {
-        http_answer a = login_page(form_of(env), req, "", "",
-                                   result.retry_after);
+        a = unavailable(env, result.why, result.store_full);
+        what.kind = event_kind::sign_in_unavailable;
+        break;
+    case outcome::locked:
+        a = login_page(form_of(env), req, "", "", result.retry_after);
         note(a, log_note::level::warn,
              "sign-in throttled for " + std::to_string(result.retry_after)
              + " s after repeated failures");
-        return a;
-    }
-    case outcome::wrong_credentials: {
-        http_answer a = login_page(form_of(env), req, typed,
-                                   message::wrong_credentials);
+        what.kind = event_kind::sign_in_locked;
+        break;
+    case outcome::wrong_credentials:
+        a = login_page(form_of(env), req, typed, message::wrong_credentials);
         note(a, log_note::level::info,
              "failed sign-in for client \"" + req.client->id + "\"");
-        return a;
-    }
+        what.kind = event_kind::sign_in_failed;
+        break;
     case outcome::signed_in:
+        if (!result.code) {
+            a = consent_page(form_of(env), req, result.email,
+                             session_cookie_of(env, result.session));
+        } else {
+            a = redirect_to(redirect_with_code(req, *result.code),
+                            session_cookie_of(env, result.session));
+        }
         break;
     }
-    if (!result.code) {
-        return consent_page(form_of(env), req, result.email,
-                            session_cookie_of(env, result.session));
+    bool issued = what.kind == event_kind::sign_in_ok && result.code;
+    event code{event_kind::code_issued, what.client_id, what.user_id, "",
+               what.scope};
+    record(a, std::move(what));
+    if (issued) {
+        record(a, std::move(code));
     }
-    return redirect_to(redirect_with_code(req, *result.code),
-                       session_cookie_of(env, result.session));
+    return a;
 }
 
 }  // namespace seam

@@ -96,9 +96,15 @@ redeem_in(txn &t, const redemption_request &req)
         if (stone && !stone->grant_id.empty()) {
             std::string grant_id = stone->grant_id;
             uint64_t expires_at = stone->expires_at;
+            if (auto gv = t.get(table::grants, grant_id)) {
+                if (auto g = decode_grant(*gv)) {
+                    out.token.user_id = g->user_id;   /* for the audit */
+                }
+            }
             revoke_grant(t, grant_id);
             t.put(table::codes, key, encode(code_tombstone{expires_at, ""}));
             out.replay = true;
+            out.revoked_grant = grant_id;
         }
         out.error = oauth_error::invalid_grant;
         out.description = "authorization code already used";

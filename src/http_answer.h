@@ -1,9 +1,12 @@
 /*
  * An HTTP response as the core decides it, with what the error log should
- * say about it: the adapter logs the notes, copies the rest into nginx's
- * request and sends it.
+ * say about it and what happened (events.h): the adapter logs the notes,
+ * counts and audits the events, copies the rest into nginx's request and
+ * sends it.
  */
 #pragma once
+
+#include "events.h"
 
 #include <string>
 #include <utility>
@@ -28,6 +31,7 @@ struct http_answer {
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
     std::vector<log_note> log;
+    std::vector<event> events;
 };
 
 inline void
@@ -35,6 +39,12 @@ note(http_answer &a, log_note::level at, std::string text,
      bool limited = false)
 {
     a.log.push_back({at, std::move(text), limited});
+}
+
+inline void
+record(http_answer &a, event e)
+{
+    a.events.push_back(std::move(e));
 }
 
 }  // namespace seam

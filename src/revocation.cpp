@@ -48,15 +48,19 @@ grant_alive(const grant_record &g, uint64_t now)
 }
 
 bool
-revoke_token(store &s, std::string_view token, std::string_view client_id)
+revoke_token(store &s, std::string_view token, std::string_view client_id,
+             revoked_token *what)
 {
     const record_key stored = key_of(token);
     std::string_view key = stored.view();
     txn t = s.begin_write();
     bool done = false;
+    revoked_token out;
     if (auto v = t.get(table::tokens, key)) {
         auto at = decode_access_token(*v);
         if (at && at->client_id == client_id) {
+            out.user_id = at->user_id;
+            out.grant_id = hex_encode(at->grant_id);
             done = t.del(table::tokens, key);
         }
     } else if (auto rv = t.get(table::refresh, key)) {
@@ -64,11 +68,21 @@ revoke_token(store &s, std::string_view token, std::string_view client_id)
         auto rt = decode_refresh_token(*rv);
         if (rt && rt->client_id == client_id) {
             std::string grant_id = rt->grant_id;
+            if (auto gv = t.get(table::grants, grant_id)) {
+                if (auto g = decode_grant(*gv)) {
+                    out.user_id = g->user_id;
+                }
+            }
+            out.grant_id = hex_encode(grant_id);
+            out.whole_grant = true;
             done = revoke_grant(t, grant_id);
             t.del(table::refresh, key);
         }
     }
     t.commit();
+    if (done && what) {
+        *what = std::move(out);
+    }
     return done;
 }
 

@@ -24,10 +24,17 @@ size_t live_tokens(const grant_record &g, uint64_t now);
 /* Whether `g` has any live access or refresh token. */
 bool grant_alive(const grant_record &g, uint64_t now);
 
+/* What revoke_token() revoked, for the audit log. */
+struct revoked_token {
+    std::string user_id;
+    std::string grant_id;          /* hex */
+    bool whole_grant = false;      /* a refresh token: its grant ended */
+};
+
 /* RFC 7009: revokes an access token, or the whole grant of a refresh
  * token, when it was issued to `client_id`; false when nothing was. */
 bool revoke_token(store &s, std::string_view token,
-                  std::string_view client_id);
+                  std::string_view client_id, revoked_token *what = nullptr);
 
 /* RFC 7662: what a token is, for introspection. */
 struct token_info {

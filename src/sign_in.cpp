@@ -43,6 +43,7 @@ issue_code_for(store &s, const oauth_config &config,
     code.code_challenge = req.code_challenge;
 
     issued_code out;
+    out.user_id = std::string(user_id);
     std::string secret = new_secret();
     try {
         txn t = s.begin_write();

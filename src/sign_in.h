@@ -100,6 +100,7 @@ struct issued_code {
     outcome result = outcome::issued;
     std::string code;
     std::string why;               /* unavailable: store::write_failure */
+    std::string user_id;           /* whose */
 };
 
 issued_code issue_code_for(store &s, const oauth_config &config,

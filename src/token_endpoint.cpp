@@ -203,6 +203,8 @@ plan_token_request(const token_request &req, const oauth_config &config,
             plan.answer.status = 429;
             plan.answer.headers.emplace_back("Retry-After",
                                              std::to_string(wait));
+            record(plan.answer, {event_kind::redemption_invalid_client,
+                                 a.attempted_client, "", "", ""});
             return plan;
         }
     }
@@ -211,6 +213,8 @@ plan_token_request(const token_request &req, const oauth_config &config,
         if (plan.answer.status == 401) {
             note(plan.answer, log_note::level::info,
                  "client authentication failed");
+            record(plan.answer, {event_kind::redemption_invalid_client,
+                                 a.attempted_client, "", "", ""});
             if (!plan.throttle_key.empty()) {
                 plan.what = token_step::next::count_failure;
             }
@@ -301,6 +305,10 @@ plan_revocation(const token_request &req, const oauth_config &config)
                                           "the revocation endpoint");
     if (a.error) {
         plan.answer = std::move(*a.error);
+        if (plan.answer.status == 401) {
+            record(plan.answer, {event_kind::revocation_invalid_client,
+                                 a.attempted_client, "", "", ""});
+        }
         return plan;
     }
     const std::string *token = a.p.get("token");
@@ -321,8 +329,10 @@ plan_revocation(const token_request &req, const oauth_config &config)
 http_answer
 revoke(store &s, const oauth_config &config, const revocation_plan &plan)
 {
+    revoked_token what;
+    bool revoked = false;
     try {
-        revoke_token(s, plan.token, plan.client_id);
+        revoked = revoke_token(s, plan.token, plan.client_id, &what);
     } catch (const store_error &e) {
         http_answer a = token_error(oauth_error::temporarily_unavailable,
                                     "the token store cannot be written",
@@ -330,7 +340,12 @@ revoke(store &s, const oauth_config &config, const revocation_plan &plan)
         note(a, log_note::level::error, s.write_failure(e), true);
         return a;
     }
-    return plan.answer;
+    http_answer a = plan.answer;
+    if (revoked) {
+        record(a, {event_kind::token_revoked, plan.client_id, what.user_id,
+                   what.grant_id, ""});
+    }
+    return a;
 }
 
 http_answer
@@ -340,6 +355,10 @@ introspect(const token_request &req, const oauth_config &config, store &s,
     authenticated a = authenticate_client(req, config,
                                           "the introspection endpoint");
     if (a.error) {
+        if (a.error->status == 401) {
+            record(*a.error, {event_kind::introspection_invalid_client,
+                              a.attempted_client, "", "", ""});
+        }
         return std::move(*a.error);
     }
     const std::string *token = a.p.get("token");
@@ -369,24 +388,41 @@ introspect(const token_request &req, const oauth_config &config, store &s,
     }
     out.body = body.dump();
     no_store(out);
+    record(out, {info.active ? event_kind::introspection_active
+                             : event_kind::introspection_inactive,
+                 a.client->id, info.user_id, "", info.scope});
     return out;
 }
 
 http_answer
 answer_redemption(const redemption &r, const oauth_config &config,
-                  std::string_view client_id)
+                  std::string_view client_id, bool refresh)
 {
+    event what{refresh ? event_kind::refresh_ok : event_kind::grant_created,
+               std::string(client_id), r.token.user_id,
+               hex_encode(r.token.grant_id), r.token.scope};
     if (r.error != oauth_error::none) {
         http_answer a = token_error(r.error, r.description, false,
                                     config.realm);
         if (r.replay) {
             note(a, log_note::level::warn,
-                 r.description + ", by client \"" + std::string(client_id)
-                 + "\": its grant was revoked");
-        }
-        if (r.store_full) {
+                 std::string(refresh ? "a replaced refresh token"
+                                     : "a used authorization code")
+                 + " came again from client \"" + std::string(client_id)
+                 + "\": grant " + hex_encode(r.revoked_grant)
+                 + " and all its tokens are revoked");
+            what.kind = refresh ? event_kind::refresh_replay
+                                : event_kind::code_replay;
+            what.grant_id = hex_encode(r.revoked_grant);
+        } else if (r.store_full) {
             note(a, log_note::level::error, r.store_message, true);
+            what.kind = refresh ? event_kind::refresh_unavailable
+                                : event_kind::redemption_unavailable;
+        } else {
+            what.kind = refresh ? event_kind::refresh_failed
+                                : event_kind::redemption_failed;
         }
+        record(a, std::move(what));
         return a;
     }
     http_answer a;
@@ -404,6 +440,7 @@ answer_redemption(const redemption &r, const oauth_config &config,
     }
     a.body = body.dump();
     no_store(a);
+    record(a, std::move(what));
     return a;
 }
 

@@ -94,11 +94,12 @@ http_answer revoke(store &s, const oauth_config &config,
 http_answer introspect(const token_request &req, const oauth_config &config,
                        store &s, uint64_t now);
 
-/* The answer to a redemption or refresh, with a warning for the log when
- * a replay revoked a grant (RFC 6749 §4.1.2, RFC 9700 §4.14). */
+/* The answer to a redemption (`refresh` false) or refresh, with a
+ * warning for the log when a replay revoked a grant (RFC 6749 §4.1.2,
+ * RFC 9700 §4.14). */
 http_answer answer_redemption(const redemption &r,
                               const oauth_config &config,
-                              std::string_view client_id);
+                              std::string_view client_id, bool refresh);
 
 /* An RFC 6749 §5.2 error; `basic` adds the Basic challenge a client that
  * authenticated with HTTP Basic must get with invalid_client. */

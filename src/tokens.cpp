@@ -189,6 +189,8 @@ refresh_grant(store &s, const refresh_request &req)
             revoke_grant(t, grant_id);
             t.commit();
             out.replay = true;
+            out.revoked_grant = grant_id;
+            out.token.user_id = grant->user_id;
             return fail(oauth_error::invalid_grant,
                         "refresh token reused: the grant is revoked");
         }

@@ -23,6 +23,7 @@ struct redemption {
     std::string description;
     bool replay = false;           /* a reused code or refresh token: its
                                       grant was revoked */
+    std::string revoked_grant;     /* replay: that grant's id */
     /* the store could not be written (full, a full disk, an I/O error):
      * 503 temporarily_unavailable, and what the operator reads */
     bool store_full = false;

@@ -3,6 +3,7 @@
  * the same LMDB environment as nginx and is safe to run while nginx runs
  * (LMDB serializes writers across processes).
  */
+#include "audit.h"
 #include "crypto.h"
 #include "login_check.h"
 #include "password.h"
@@ -12,13 +13,18 @@
 #include "sweep.h"
 #include "users.h"
 
+#include <fcntl.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 #include <string>
@@ -27,7 +33,8 @@
 namespace {
 
 const char *usage_text =
-    "usage: seam-oauth [--store DIR] [--owner USER] COMMAND\n"
+    "usage: seam-oauth [--store DIR] [--owner USER] [--audit-log PATH|syslog]\n"
+    "                  COMMAND\n"
     "\n"
     "  user add EMAIL [--user-id ID]\n"
     "                       add an owner (password from stdin or a prompt),\n"
@@ -45,9 +52,104 @@ const char *usage_text =
     "\n"
     "The store is --store DIR, else $SEAM_OAUTH_STORE, else "
     "/var/lib/seam-oauth.\n"
+    "user add, user remove and grant revoke are written to the audit log:\n"
+    "--audit-log PATH (or syslog), else $SEAM_OAUTH_AUDIT_LOG, else\n"
+    "/var/log/seam-oauth/audit.log when that directory exists (the Debian\n"
+    "package's); a command that cannot write it changes nothing.\n"
     "Run as root, the files it creates belong to the store directory's\n"
     "owner (nginx's user); a directory that does not exist yet needs\n"
     "--owner USER, the user nginx's workers run as.\n";
+
+/*
+ * The audit log of the operator's commands: the lines nginx writes for
+ * its own events (audit.h), with source "cli" and who ran the command.
+ * Opened before the command changes anything.
+ */
+class cli_audit {
+public:
+    /* "" to write nothing; "syslog" for the local syslog; else a file */
+    bool open(const std::string &where)
+    {
+        where_ = where;
+        if (where.empty()) {
+            return true;
+        }
+        if (where == "syslog") {
+            openlog("seam-oauth", LOG_PID, LOG_LOCAL7);
+            syslog_ = true;
+            return true;
+        }
+        fd_ = ::open(where.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+                     0640);
+        if (fd_ < 0) {
+            std::cerr << "seam-oauth: cannot open the audit log \"" << where
+                      << "\": " << std::strerror(errno)
+                      << " (nothing was changed; --audit-log names another)\n";
+            return false;
+        }
+        return true;
+    }
+
+    void write(const seam::event &e)
+    {
+        if (fd_ < 0 && !syslog_) {
+            return;
+        }
+        seam::audit_context ctx;
+        ctx.time_ms = static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count());
+        ctx.source = "cli";
+        std::string who = operator_name();
+        ctx.operator_name = who;
+        std::string line = seam::audit_line(e, ctx);
+        if (line.empty()) {
+            return;
+        }
+        if (syslog_) {
+            ::syslog(LOG_INFO, "%.*s", static_cast<int>(line.size() - 1),
+                     line.data());
+        } else if (::write(fd_, line.data(), line.size())
+                   != static_cast<ssize_t>(line.size()))
+        {
+            std::cerr << "seam-oauth: the audit log \"" << where_
+                      << "\": " << std::strerror(errno) << "\n";
+        }
+    }
+
+private:
+    /* sudo's caller, else the user running it */
+    static std::string operator_name()
+    {
+        const char *sudo = getenv("SUDO_USER");
+        if (sudo && *sudo && getuid() == 0) {
+            return sudo;
+        }
+        struct passwd *pw = getpwuid(getuid());
+        return pw ? pw->pw_name : std::to_string(getuid());
+    }
+
+    std::string where_;
+    int fd_ = -1;
+    bool syslog_ = false;
+};
+
+cli_audit audit;
+
+/* Where the audit log is when --audit-log does not say. */
+std::string
+default_audit_log()
+{
+    if (const char *env = getenv("SEAM_OAUTH_AUDIT_LOG")) {
+        return env;
+    }
+    struct stat st;
+    if (stat("/var/log/seam-oauth", &st) == 0 && S_ISDIR(st.st_mode)) {
+        return "/var/log/seam-oauth/audit.log";
+    }
+    return "";
+}
 
 int
 usage()
@@ -147,8 +249,11 @@ user_command(seam::store &s, const std::vector<std::string> &args)
     }
     const std::string &email = args[1];
     if (args[0] == "remove") {
+        auto removed = seam::find_user(s, email);
         int rc = report(seam::remove_user(s, email), email);
         if (rc == 0) {
+            audit.write({seam::event_kind::owner_removed, "",
+                         removed ? removed->user_id : "", "", ""});
             std::cout << "removed " << email << "\n";
         }
         return rc;
@@ -176,6 +281,7 @@ user_command(seam::store &s, const std::vector<std::string> &args)
                                        &user_id, user_id),
                         email);
         if (rc == 0) {
+            audit.write({seam::event_kind::owner_added, "", user_id, "", ""});
             std::cout << "added " << seam::normalize_email(email)
                       << " (user_id " << user_id << ")\n";
         }
@@ -210,10 +316,20 @@ grant_command(seam::store &s, const std::vector<std::string> &args)
         return 0;
     }
     if (args.size() == 2 && args[0] == "revoke") {
+        seam::event revoked{seam::event_kind::grant_revoked, "", "", args[1],
+                            ""};
+        for (const auto &g : seam::list_grants(s, now)) {
+            if (g.grant_id == args[1]) {
+                revoked.client_id = g.grant.client_id;
+                revoked.user_id = g.grant.user_id;
+                revoked.scope = g.grant.scope;
+            }
+        }
         if (!seam::revoke_grant_hex(s, args[1])) {
             std::cerr << "seam-oauth: no grant " << args[1] << "\n";
             return 1;
         }
+        audit.write(revoked);
         std::cout << "revoked grant " << args[1] << "\n";
         return 0;
     }
@@ -234,6 +350,8 @@ grant_command(seam::store &s, const std::vector<std::string> &args)
                       << ", and no grant of a user_id " << args[2] << "\n";
             return 1;
         }
+        audit.write({seam::event_kind::owner_disconnected, "", user_id, "",
+                     ""});
         std::cout << "revoked " << n << " grant(s) of " << args[2] << "\n";
         return 0;
     }
@@ -283,9 +401,13 @@ main(int argc, char **argv)
     std::string path = getenv("SEAM_OAUTH_STORE") ? getenv("SEAM_OAUTH_STORE")
                                                   : "/var/lib/seam-oauth";
     std::string owner_name;
-    while (args.size() >= 2 && (args[0] == "--store" || args[0] == "--owner"))
+    std::string audit_log = default_audit_log();
+    while (args.size() >= 2
+           && (args[0] == "--store" || args[0] == "--owner"
+               || args[0] == "--audit-log"))
     {
-        (args[0] == "--store" ? path : owner_name) = args[1];
+        (args[0] == "--store" ? path
+         : args[0] == "--owner" ? owner_name : audit_log) = args[1];
         args.erase(args.begin(), args.begin() + 2);
     }
     if (args.empty() || args[0] == "-h" || args[0] == "--help") {
@@ -316,6 +438,14 @@ main(int argc, char **argv)
 
         std::string command = args[0];
         args.erase(args.begin());
+        /* the commands that change who may connect are audited */
+        bool changes = (command == "user" && !args.empty()
+                        && (args[0] == "add" || args[0] == "remove"))
+                       || (command == "grant" && !args.empty()
+                           && args[0] == "revoke");
+        if (changes && !audit.open(audit_log)) {
+            return 1;
+        }
         if (command == "user") {
             return user_command(s, args);
         }

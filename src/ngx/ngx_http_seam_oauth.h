@@ -23,6 +23,7 @@ extern "C" {
 #include "codes.h"
 #include "config.h"
 #include "http_answer.h"
+#include "metrics.h"
 #include "pages.h"
 #include "store.h"
 #include "token_endpoint.h"
@@ -32,6 +33,7 @@ extern "C" {
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 
 #if !(NGX_THREADS)
@@ -70,6 +72,13 @@ typedef struct {
     ngx_str_t                   error_template;
     seam::page_set             *pages;
     ngx_int_t                   denial_index;
+    /* seam_oauth_metrics: the counters' zone, when a location serves it */
+    ngx_shm_zone_t             *metrics_zone;
+    /* seam_oauth_audit_log: a file or a syslog server, or neither */
+    ngx_open_file_t            *audit_file;
+    ngx_syslog_peer_t          *audit_syslog;
+    ngx_flag_t                  audit_off;
+    ngx_int_t                   request_id_index;
 } ngx_http_seam_oauth_main_conf_t;
 
 
@@ -138,6 +147,11 @@ struct ngx_http_seam_oauth_job {
                                      nullptr;
     std::string                   failure;    /* what work threw */
     uint64_t                      now = 0;
+    /* for the metrics: when it was posted (a monotonic clock), and what */
+    uint64_t                      started_us = 0;
+    seam::job_kind                kind = seam::job_kind::commit;
+    /* what happened before the work, recorded with its answer */
+    std::vector<seam::event>      events;
     /* /authorize */
     seam::authorization_request   authz;
     std::string                   user_id;
@@ -316,6 +330,24 @@ ngx_int_t ngx_http_seam_oauth_introspect_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_seam_oauth_metadata_handler(ngx_http_request_t *r);
 seam::http_answer ngx_http_seam_oauth_token_done(ngx_http_request_t *r,
     ngx_http_seam_oauth_job *job);
+
+/* ngx_http_seam_oauth_observe.cpp: metrics and the audit log */
+char *ngx_http_seam_oauth_metrics_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_seam_oauth_audit_log_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_seam_oauth_observe_init(ngx_conf_t *cf,
+    ngx_http_seam_oauth_main_conf_t *smcf);
+void ngx_http_seam_oauth_record(ngx_http_request_t *r,
+    const std::vector<seam::event> &events);
+void ngx_http_seam_oauth_count_bearer(ngx_http_request_t *r,
+    const seam::bearer_result &result);
+uint64_t ngx_http_seam_oauth_clock_us();
+void ngx_http_seam_oauth_observe_job(ngx_cycle_t *cycle, seam::job_kind job,
+    uint64_t started_us);
+void ngx_http_seam_oauth_observe_batch(ngx_cycle_t *cycle,
+    size_t redemptions);
+ngx_int_t ngx_http_seam_oauth_metrics_handler(ngx_http_request_t *r);
 
 /* ngx_http_seam_oauth_bearer.cpp */
 ngx_int_t ngx_http_seam_oauth_check_handler(ngx_http_request_t *r);

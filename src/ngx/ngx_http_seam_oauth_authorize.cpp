@@ -214,6 +214,7 @@ ngx_http_seam_oauth_authorize_step(ngx_http_request_t *r,
     }
 
     job->authz = std::move(step.request);
+    job->events = std::move(step.answer.events);
 
     if (step.what == next::issue_code) {
         job->user_id = std::move(step.user_id);

@@ -150,6 +150,8 @@ ngx_http_seam_oauth_check(ngx_http_request_t *r,
                        smcf->oauth->realm, ngx_time(),
                        ngx_http_seam_oauth_view(required_scope), result);
 
+    ngx_http_seam_oauth_count_bearer(r, result);
+
     if (result.status != NGX_HTTP_NO_CONTENT) {
         return ngx_http_seam_oauth_record_denial(r, result, denial,
                                                  challenge);

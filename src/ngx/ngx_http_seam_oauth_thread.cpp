@@ -182,6 +182,9 @@ ngx_http_seam_oauth_post_job(ngx_http_request_t *r,
     r->aio = 1;
     ngx_http_seam_oauth_busy_begin();
 
+    job->started_us = ngx_http_seam_oauth_clock_us();
+    job->kind = hashes ? seam::job_kind::sign_in : seam::job_kind::commit;
+
     return NGX_OK;
 }
 
@@ -230,6 +233,9 @@ ngx_http_seam_oauth_complete(ngx_http_seam_oauth_job *job,
     r->aio = 0;
     ngx_http_seam_oauth_busy_end();
 
+    ngx_http_seam_oauth_observe_job((ngx_cycle_t *) ngx_cycle, job->kind,
+                                    job->started_us);
+
     if (!failure.empty()) {
         ngx_log_error(NGX_LOG_ERR, c->log, 0, "seam_oauth: %s",
                       failure.c_str());
@@ -246,7 +252,12 @@ ngx_http_seam_oauth_complete(ngx_http_seam_oauth_job *job,
             }
 
             if (rc == NGX_DECLINED) {
-                rc = ngx_http_seam_oauth_send(r, job->done(r, job));
+                seam::http_answer  a = job->done(r, job);
+
+                /* what was decided before the work (a consent) */
+                a.events.insert(a.events.begin(), job->events.begin(),
+                                job->events.end());
+                rc = ngx_http_seam_oauth_send(r, a);
             }
 
         } catch (const std::exception &e) {
@@ -300,6 +311,8 @@ ngx_http_seam_oauth_post_redeem(ngx_http_request_t *r,
     r->main->blocked++;
     r->aio = 1;
     ngx_http_seam_oauth_busy_begin();
+
+    job->started_us = ngx_http_seam_oauth_clock_us();
 
     if (ngx_http_seam_oauth_batch_in_flight == NULL) {
         ngx_http_seam_oauth_batch_start(r->connection->log);
@@ -392,6 +405,9 @@ ngx_http_seam_oauth_batch_done(ngx_event_t *ev)
     if (ngx_http_seam_oauth_redeem_waiting()) {
         ngx_http_seam_oauth_batch_start(ev->log);
     }
+
+    ngx_http_seam_oauth_observe_batch((ngx_cycle_t *) ngx_cycle,
+                                      batch->jobs.size());
 
     /* redeem_codes answers every request it collected */
     for (i = 0; i < batch->jobs.size(); i++) {

@@ -140,7 +140,8 @@ ngx_http_seam_oauth_token_done(ngx_http_request_t *r,
     ngx_http_seam_oauth_main_conf_t  *smcf = ngx_http_seam_oauth_main_conf(r);
 
     return seam::answer_redemption(job->redeemed, *smcf->oauth,
-                                   job->client_id);
+                                   job->client_id,
+                                   !job->refresh.client_id.empty());
 }
 
 

@@ -124,6 +124,7 @@ ngx_http_seam_oauth_send(ngx_http_request_t *r, const seam::http_answer &a)
     ngx_chain_t   out;
 
     ngx_http_seam_oauth_log_notes(r->connection->log, a);
+    ngx_http_seam_oauth_record(r, a.events);
 
     for (const auto &h : a.headers) {
         ngx_str_t  name, value;

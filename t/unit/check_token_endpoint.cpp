@@ -524,7 +524,7 @@ START_TEST(answer_success)
     ck_assert_uint_eq(config.access_token_ttl, 3600);
     redemption r = seam_tokens(ts.get(), "devices", 0);
 
-    http_answer a = answer_redemption(r, config, "seam");
+    http_answer a = answer_redemption(r, config, "seam", false);
     ck_assert_int_eq(a.status, 200);
     ck_assert_std_eq(a.content_type, "application/json");
     ck_assert_std_eq(header(a, "Cache-Control").value_or(""), "no-store");
@@ -545,7 +545,7 @@ START_TEST(answer_success)
 
     /* no scope: no scope field */
     r = seam_tokens(ts.get(), "", 0);
-    body = json::parse(answer_redemption(r, config, "seam").body);
+    body = json::parse(answer_redemption(r, config, "seam", false).body);
     ck_assert(!body.contains("scope"));
     ck_assert_std_eq(body.value("access_token", ""), r.access_token);
 }
@@ -557,7 +557,7 @@ START_TEST(answer_errors)
     redemption r;
     r.error = oauth_error::invalid_grant;
     r.description = "authorization code already used";
-    http_answer a = answer_redemption(r, config, "seam");
+    http_answer a = answer_redemption(r, config, "seam", false);
     ck_assert_int_eq(a.status, 400);
     json body = json::parse(a.body);
     ck_assert_std_eq(body.value("error", ""), "invalid_grant");
@@ -569,7 +569,7 @@ START_TEST(answer_errors)
     r = redemption{};
     r.error = oauth_error::temporarily_unavailable;
     r.store_full = true;
-    a = answer_redemption(r, config, "seam");
+    a = answer_redemption(r, config, "seam", false);
     ck_assert_int_eq(a.status, 503);
 
     /* token_error: no description, no field; a quote is JSON-escaped */
@@ -689,7 +689,7 @@ START_TEST(answer_refresh_token)
     oauth_config config = make_config();
     temp_store ts;
     redemption r = seam_tokens(ts.get());
-    json body = json::parse(answer_redemption(r, config, "seam").body);
+    json body = json::parse(answer_redemption(r, config, "seam", false).body);
     ck_assert_std_eq(body.value("access_token", ""), r.access_token);
     ck_assert_std_eq(body.value("refresh_token", ""), r.refresh_token);
     ck_assert_std_ne(r.refresh_token, r.access_token);
@@ -704,7 +704,7 @@ START_TEST(answer_refresh_token)
     req.key = std::string(32, 'r');
     redemption next = refresh_grant(ts.get(), req);
     ck_assert(next.error == oauth_error::none);
-    http_answer a = answer_redemption(next, config, "seam");
+    http_answer a = answer_redemption(next, config, "seam", true);
     ck_assert_int_eq(a.status, 200);
     body = json::parse(a.body);
     ck_assert_std_eq(body.value("access_token", ""), next.access_token);
@@ -715,7 +715,8 @@ START_TEST(answer_refresh_token)
 
     /* a reused refresh token: invalid_grant */
     req.now = 3000;
-    a = answer_redemption(refresh_grant(ts.get(), req), config, "seam");
+    a = answer_redemption(refresh_grant(ts.get(), req), config, "seam",
+                          true);
     expect_error(a, 400, "invalid_grant");
 }
 END_TEST
@@ -1002,16 +1003,27 @@ START_TEST(answer_notes)
     r.error = oauth_error::invalid_grant;
     r.description = "authorization code already used";
     r.replay = true;
-    http_answer a = answer_redemption(r, config, "seam");
+    r.revoked_grant = std::string("\x01\x02\xab", 3);
+    http_answer a = answer_redemption(r, config, "seam", false);
     ck_assert_uint_eq(a.log.size(), 1);
     ck_assert(a.log[0].at == log_note::level::warn);
     ck_assert_std_eq(a.log[0].text,
-                     "authorization code already used, by client \"seam\": "
-                     "its grant was revoked");
+                     "a used authorization code came again from client "
+                     "\"seam\": grant 0102ab and all its tokens are revoked");
+    ck_assert_uint_eq(a.events.size(), 1);
+    ck_assert(a.events[0].kind == event_kind::code_replay);
+    ck_assert_std_eq(a.events[0].grant_id, "0102ab");
+    a = answer_redemption(r, config, "seam", true);
+    ck_assert_std_eq(a.log[0].text,
+                     "a replaced refresh token came again from client "
+                     "\"seam\": grant 0102ab and all its tokens are revoked");
+    ck_assert(a.events[0].kind == event_kind::refresh_replay);
     r.replay = false;
-    ck_assert_uint_eq(answer_redemption(r, config, "seam").log.size(), 0);
+    ck_assert_uint_eq(answer_redemption(r, config, "seam", false).log.size(),
+                      0);
     temp_store ts;
-    a = answer_redemption(store_full_redemption(ts.get()), config, "seam");
+    a = answer_redemption(store_full_redemption(ts.get()), config, "seam",
+                          false);
     expect_error(a, 503, "temporarily_unavailable");
     ck_assert(a.log.at(0).at == log_note::level::error);
     ck_assert_contains(a.log[0].text, "raise map_size");
