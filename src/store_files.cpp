@@ -122,6 +122,13 @@ check_data_file(const std::string &dir)
             why = read_meta(fd, m[0].psize, m[1]);
         }
     }
+    /* the size again, after the meta pages: a commit that another process
+     * made meanwhile wrote its pages before its meta page, so the file is
+     * now at least as long as the meta page read says; the size taken
+     * before them could be older than that commit */
+    if (why.empty() && fstat(fd, &st) != 0) {
+        why = std::string("cannot stat it: ") + std::strerror(errno);
+    }
     close(fd);
     if (why.empty()) {
         /* LMDB opens the meta page of the later transaction */

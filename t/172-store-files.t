@@ -127,6 +127,23 @@ for my $i (1 .. 15) {
 }
 is_deeply(\@raced, [], 'a new store, four workers at once, 15 times: all of them up, files nobody\'s, no [emerg]');
 
+# A store the CLI made (LMDB's own growth, no room written ahead): the
+# first workers to open it grow it and commit while their siblings check
+# data.mdb, which must read a file at least as long as the commit it
+# reads about.
+my @grown;
+for my $i (1 .. 15) {
+    my $n = new_nginx(http_config => $http, config => $config, workers => 4,
+                      users => ["$OWNER $PASSWORD"]);
+    if (!eval { $n->start; 1 }) {
+        push @grown, "start $i: $@";
+        next;
+    }
+    push @grown, "start $i: " . join("\n", emerg_lines($n->error_log)) if emerg_lines($n->error_log);
+    $n->stop;
+}
+is_deeply(\@grown, [], 'a store the CLI made, four workers at once, 15 times: all of them up, no [emerg]');
+
 # The CLI run as root leaves files nginx's user can open: they belong to
 # the directory's owner; a store it would make from nothing needs --owner.
 my $dir = File::Temp->newdir;

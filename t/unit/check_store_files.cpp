@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
+
 using namespace seam;
 
 namespace {
@@ -75,6 +78,44 @@ START_TEST(whole_and_missing)
     ck_assert_std_eq(check_data_file(empty_dir), "");
     remove_dir(dir);
     remove_dir(empty_dir);
+}
+END_TEST
+
+/* A worker checks data.mdb while another process commits, each commit
+ * lengthening the file (no room written ahead): the check must never take
+ * the file for one cut short. It reads the meta pages first, then the
+ * size: a commit writes its pages before its meta page. */
+START_TEST(check_during_commits)
+{
+    std::string dir = closed_store();
+    std::atomic<bool> done{false};
+    std::thread writer([&] {
+        store_options o;
+        o.path = dir;
+        o.grow_step = 0;
+        o.map_size = 64 << 20;
+        store s(o);
+        for (int i = 0; i < 500; i++) {
+            txn t = s.begin_write();
+            t.put(table::users, "grow" + std::to_string(i),
+                  std::string(5000, 'g'));
+            t.commit();
+        }
+        done = true;
+    });
+    int checks = 0;
+    std::string first_failure;
+    while (!done) {
+        std::string why = check_data_file(dir);
+        if (!why.empty() && first_failure.empty()) {
+            first_failure = why;
+        }
+        checks++;
+    }
+    writer.join();
+    ck_assert_int_gt(checks, 100);
+    ck_assert_std_eq(first_failure, "");
+    remove_dir(dir);
 }
 END_TEST
 
@@ -167,6 +208,9 @@ store_files_suite()
     Suite *s = suite_create("store_files");
     TCase *tc = tcase_create("store_files");
     tcase_add_test(tc, whole_and_missing);
+    /* real LMDB files, a durable commit each: seconds on a busy disk */
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, check_during_commits);
     tcase_add_test(tc, damaged);
     tcase_add_test(tc, users_and_kinds);
     suite_add_tcase(s, tc);
