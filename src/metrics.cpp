@@ -116,7 +116,8 @@ sample(std::string &out, const std::string &name, std::string_view labels,
     out += " " + std::to_string(value) + "\n";
 }
 
-/* A value in seconds from microseconds, exactly: 1234567 is 1.234567. */
+/* A value in seconds from microseconds, exactly and as short as it
+ * goes: 1234567 is 1.234567, 500 is 0.0005, 5000000 is 5. */
 std::string
 seconds(uint64_t microseconds)
 {
@@ -124,7 +125,12 @@ seconds(uint64_t microseconds)
     std::snprintf(buf, sizeof buf, "%llu.%06llu",
                   static_cast<unsigned long long>(microseconds / 1000000),
                   static_cast<unsigned long long>(microseconds % 1000000));
-    return buf;
+    std::string out(buf);
+    out.erase(out.find_last_not_of('0') + 1);
+    if (out.back() == '.') {
+        out.pop_back();
+    }
+    return out;
 }
 
 template <size_t N>

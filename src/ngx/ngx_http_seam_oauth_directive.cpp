@@ -182,6 +182,30 @@ ngx_http_seam_oauth_client_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 /* The value directives: one field of seam::oauth_config each. */
+/* The rules of the values (oauth_config::check), where the value is
+ * read: an error then names the file and line of this directive, an
+ * included file's too. Every other value is still its valid default or
+ * was checked when it was read, so an error is this one's. */
+static char *
+ngx_http_seam_oauth_check_value(ngx_conf_t *cf,
+    ngx_http_seam_oauth_main_conf_t *smcf)
+{
+    try {
+        std::string  error = smcf->oauth->check();
+
+        if (!error.empty()) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", error.c_str());
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+
+    } catch (const std::exception &e) {
+        return ngx_http_seam_oauth_conf_error(cf, e.what());
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 char *
 ngx_http_seam_oauth_set_value(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -219,7 +243,7 @@ ngx_http_seam_oauth_set_value(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             return ngx_http_seam_oauth_conf_error(cf, e.what());
         }
 
-        return NGX_CONF_OK;
+        return ngx_http_seam_oauth_check_value(cf, smcf);
     }
 
     if (n == NGX_ERROR) {
@@ -228,7 +252,7 @@ ngx_http_seam_oauth_set_value(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     smcf->oauth->*field->value = static_cast<uint64_t>(n);
 
-    return NGX_CONF_OK;
+    return ngx_http_seam_oauth_check_value(cf, smcf);
 }
 
 

@@ -260,10 +260,18 @@ START_TEST(post_decisions)
     s = decide("approve");
     ck_assert(s.what == next::issue_code);
     ck_assert_std_eq(s.user_id, "u_1");
+    /* the decision is an event of its own, before the code's */
+    ck_assert_uint_eq(s.answer.events.size(), 1);
+    ck_assert(s.answer.events[0].kind == event_kind::consent_approved);
+    ck_assert_std_eq(s.answer.events[0].user_id, "u_1");
+    ck_assert_std_eq(s.answer.events[0].client_id, "seam");
     s = decide("deny");
     ck_assert_contains(location_of(s.answer),
                        "?session=1&error=access_denied&");
     ck_assert_contains(location_of(s.answer), "&state=st&");
+    ck_assert_uint_eq(s.answer.events.size(), 1);
+    ck_assert(s.answer.events[0].kind == event_kind::consent_denied);
+    ck_assert_std_eq(s.answer.events[0].user_id, "u_1");
     s = decide("maybe");
     ck_assert_int_eq(s.answer.status, 400);
 }
@@ -282,11 +290,15 @@ START_TEST(answers)
     req.state = "st";
     req.issuer = f.env.issuer;
 
-    issued_code code{issued_code::outcome::issued, "c0de", ""};
+    issued_code code{issued_code::outcome::issued, "c0de", "", "u_7"};
     http_answer a = answer_code(f.env, req, code);
     ck_assert_std_eq(location_of(a),
                      "https://quick.example/cb?code=c0de&state=st"
                      "&iss=https%3A%2F%2Fauth.example.com");
+    ck_assert_uint_eq(a.events.size(), 1);
+    ck_assert(a.events[0].kind == event_kind::code_issued);
+    ck_assert_std_eq(a.events[0].user_id, "u_7");
+    ck_assert_std_eq(a.events[0].client_id, "quick");
     ck_assert(!header_of(a, "Set-Cookie"));
     a = answer_code(f.env, req, code, "s3ssion");
     ck_assert_std_eq(header_of(a, "Set-Cookie").value_or(""),
@@ -310,6 +322,10 @@ START_TEST(answers)
     ck_assert_int_eq(a.status, 200);
     ck_assert_std_eq(field_of(a, "email").value_or(""), "typed@example.com");
     ck_assert_std_eq(a.log.at(0).text, "failed sign-in for client \"quick\"");
+    ck_assert_uint_eq(a.events.size(), 1);
+    ck_assert(a.events[0].kind == event_kind::sign_in_failed);
+    /* nothing of what was typed */
+    ck_assert_std_eq(a.events[0].user_id, "");
 
     r.result = sign_in_result::outcome::locked;
     r.retry_after = 4;
@@ -317,24 +333,32 @@ START_TEST(answers)
     ck_assert_int_eq(a.status, 429);
     ck_assert_std_eq(field_of(a, "email").value_or(""), "");
     ck_assert(a.log.at(0).at == log_note::level::warn);
+    ck_assert(a.events.at(0).kind == event_kind::sign_in_locked);
 
     r.result = sign_in_result::outcome::unavailable;
     r.why = "the login service timed out";
     a = answer_sign_in(f.env, req, r, "typed@example.com");
     ck_assert_int_eq(a.status, 503);
     ck_assert_std_eq(a.log.at(0).text, "the login service timed out");
+    ck_assert(a.events.at(0).kind == event_kind::sign_in_unavailable);
 
     r.result = sign_in_result::outcome::signed_in;
     r.email = "o@example.com";
+    r.user_id = "u_9";
     r.session = "s3ssion";
     a = answer_sign_in(f.env, req, r, "O@example.com");
     ck_assert(a.body.rfind("consent|", 0) == 0);
+    ck_assert_uint_eq(a.events.size(), 1);
+    ck_assert(a.events[0].kind == event_kind::sign_in_ok);
+    ck_assert_std_eq(a.events[0].user_id, "u_9");
     ck_assert_std_eq(field_of(a, "email").value_or(""), "o@example.com");
     ck_assert_contains(headers_of(a, "Set-Cookie").at(1),
                        "seam_oauth_session=s3ssion;");
     r.code = "c0de";
     a = answer_sign_in(f.env, req, r, "O@example.com");
     ck_assert_contains(location_of(a), "?code=c0de&");
+    ck_assert_uint_eq(a.events.size(), 2);
+    ck_assert(a.events[1].kind == event_kind::code_issued);
     ck_assert_contains(header_of(a, "Set-Cookie").value_or(""),
                        "seam_oauth_session=s3ssion;");
 }

@@ -21,6 +21,8 @@ main()
     srunner_add_suite(sr, pages_suite());
     srunner_add_suite(sr, sign_in_suite());
     srunner_add_suite(sr, login_check_suite());
+    srunner_add_suite(sr, metrics_suite());
+    srunner_add_suite(sr, audit_suite());
     srunner_add_suite(sr, config_suite());
     srunner_add_suite(sr, records_suite());
     srunner_add_suite(sr, store_suite());

@@ -17,6 +17,8 @@ Suite *cookies_suite();
 Suite *pages_suite();
 Suite *sign_in_suite();
 Suite *login_check_suite();
+Suite *metrics_suite();
+Suite *audit_suite();
 Suite *config_suite();
 Suite *records_suite();
 Suite *store_suite();
