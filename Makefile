@@ -21,7 +21,7 @@ LOGIN       ?= store
 PACKAGES := build-essential nginx-core nginx-dev liblmdb-dev lmdb-utils \
             libssl-dev liburiparser-dev libidn2-dev nlohmann-json3-dev libargon2-dev \
             check pkg-config libtest-base-perl curl \
-            python3 python3-authlib python3-requests python3-selenium \
+            python3 python3-prometheus-client python3-authlib python3-requests python3-selenium \
             chromium chromium-driver wrk nodejs \
             clang-14 libclang-rt-14-dev llvm-14
 

@@ -2,8 +2,9 @@
  * seam-bench-redeem: the cost of redeeming authorization codes, in
  * process, without nginx or the network: redeem_codes over the codes in
  * FILE (one per line, as seam-bench-fill writes them), BATCH redemptions
- * per write transaction, until the codes run out or SECONDS pass. Prints
- * redemptions and commits per second and the mean time of one commit.
+ * per write transaction, for SECONDS. Prints redemptions and commits per
+ * second and the mean time of one commit; fails when the codes run out
+ * first (the figure would then be the supply's).
  *
  *   seam-bench-redeem STORE FILE BATCH [SECONDS]
  */
@@ -67,6 +68,14 @@ main(int argc, char **argv)
         std::cerr << "seam-bench-redeem: fewer than BATCH codes in "
                   << argv[2] << "\n";
         return 2;
+    }
+    if (elapsed.count() < seconds) {
+        /* out of codes before the time was up: the rate would be the
+         * supply's, not the commit's */
+        std::cerr << "seam-bench-redeem: used up the " << codes.size()
+                  << " codes of " << argv[2] << " in " << elapsed.count()
+                  << " s, before its " << seconds << " s: give it more\n";
+        return 1;
     }
     std::cout << "batch " << batch << " redeemed " << redeemed
               << " per_second " << redeemed / elapsed.count()

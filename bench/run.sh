@@ -37,9 +37,11 @@ cleanup() {
 trap cleanup EXIT
 
 # one nginx with the module: 2 workers (this machine's cores). Arguments:
-# STORE [STORE_OPTIONS [PREFIX [PORT]]]; sets nginx_pid.
+# STORE [STORE_OPTIONS [PREFIX [PORT [EXTRA]]]], EXTRA more lines for its
+# server block; sets nginx_pid.
 start_nginx() {
     local store=$1 store_options=${2:-} prefix=${3:-$work/prefix} listen=${4:-$port}
+    local extra=${5:-}
     mkdir -p "$prefix/logs" "$prefix/conf"
     cat > "$prefix/conf/nginx.conf" <<CONF
 load_module $top/build/ngx_http_seam_oauth_module.so;
@@ -70,6 +72,7 @@ http {
         location = /_check { internal; seam_oauth_check; }
         location = /authorize { seam_oauth_authorize; }
         location = /oauth/token { seam_oauth_token; }
+$extra
     }
 }
 CONF
@@ -114,10 +117,11 @@ print(f"{rps:.0f},{(total - bad) / dur:.0f},{ms:.3f},{total}")
 PY
 }
 
-# CPU time, in clock ticks, of the main nginx's workers so far
+# CPU time, in clock ticks, of an nginx's workers so far (the main one's
+# unless a master's pid is given)
 workers_cpu() {
     local w t=0
-    for w in $(pgrep -P "$nginx_pid"); do
+    for w in $(pgrep -P "${1:-$nginx_pid}"); do
         # fields after the command name: utime and stime are the 12th and 13th
         set -- $(sed 's/.*) //' "/proc/$w/stat")
         t=$((t + ${12} + ${13}))
@@ -134,9 +138,9 @@ hz=$(getconf CLK_TCK)
 measure() {
     local key=$1; shift
     local before after out
-    before=$(workers_cpu)
+    before=$(workers_cpu "${measured_pid:-}")
     out=$(run_wrk "$@")
-    after=$(workers_cpu)
+    after=$(workers_cpu "${measured_pid:-}")
     results[$key]+=" $out"
     results[cpu_$key]+=" $(awk -v t=$((after - before)) -v hz="$hz" -v n="${out##*,}" \
         'BEGIN { printf "%.2f", (n > 0 ? t * 1e6 / hz / n : 0) }')"
@@ -154,12 +158,44 @@ mkdir -p "$work"
 "$fill" "$work/store" tokens 1000000 "$work/tokens" 100000 > "$work/fill.txt"
 /usr/bin/python3 -c 'import secrets
 for _ in range(100000): print(secrets.token_urlsafe(32))' > "$work/unknown"
-# codes: each redemption run gets a slice of its own (wrk's script starts
-# at the first line of its file each run, and a code is single-use)
-"$fill" "$work/store" codes $(((2 * reps + 1) * 100000)) "$work/codes" > /dev/null
-split -l 100000 -d -a 3 "$work/codes" "$work/codes."
+# codes for a first probe of the redemption rate; the runs' own supply is
+# sized from it (below)
+"$fill" "$work/store" codes 50000 "$work/codes.probe" > /dev/null
 printf '%s\n' 'bench owner password' | "$cli" --store "$work/store" user add owner@bench.example > /dev/null
 start_nginx "$work/store"
+# the same nginx with the metrics on (a seam_oauth_metrics location: every
+# check counted in shared memory), on the same store, for the bearer
+# check's cost with the counters
+metrics_port=$(free_port)
+start_nginx "$work/store" "" "$work/prefix_metrics" "$metrics_port" \
+    "        location = /metrics { seam_oauth_metrics; }"
+metrics_pid=$nginx_pid
+scale_pids+=" $metrics_pid"
+nginx_pid=$(cat "$work/prefix/logs/nginx.pid")
+
+# codes: each redemption run gets a slice of its own (wrk's script starts
+# at the first line of its file each run, and a code is single-use), four
+# times what the probe's rate would use in one run, at least 100,000; a
+# run that still uses up its slice fails the bench (supply_check), rather
+# than report the supply as the rate
+probe=$(secs=1 run_wrk "http://127.0.0.1:$port/oauth/token" -s "$top/bench/post.lua" -- \
+    "$work/codes.probe" "code=%s&client_id=seam&client_secret=seamsecret")
+slice_codes=$(awk -v r="$(echo "$probe" | cut -d, -f2)" -v s="$secs" \
+    'BEGIN { n = int(r * s * 4); print (n < 100000 ? 100000 : n) }')
+"$fill" "$work/store" codes $(((2 * reps + 1) * slice_codes)) "$work/codes" > /dev/null
+split -l "$slice_codes" -d -a 3 "$work/codes" "$work/codes."
+echo "(codes: a first probe redeemed $(echo "$probe" | cut -d, -f2)/s; $slice_codes codes per run)"
+
+# fails the bench when a run sent as many requests as it had codes
+supply_check() {
+    local name=$1 line=$2 supply=$3 sent
+    sent=${line##*,}
+    if [ "$sent" -ge "$supply" ]; then
+        echo "bench: $name sent $sent requests with $supply codes: it used up its supply," \
+             "so its figure would be the supply's, not the module's" >&2
+        exit 1
+    fi
+}
 
 peer_pid=$(bash "$peer_script" start "$peer_port")
 peer_token=$(curl -s -u seam:seamsecret -d grant_type=client_credentials \
@@ -180,7 +216,11 @@ for rep in $(seq 1 "$reps"); do
     measure gif "http://127.0.0.1:$port/gif" -s "$top/bench/bearer.lua" -- "$work/tokens"
     measure ar_none "http://127.0.0.1:$port/ar_none" -s "$top/bench/bearer.lua" -- "$work/tokens"
     measure ar "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/tokens"
+    measured_pid=$metrics_pid measure ar_metrics "http://127.0.0.1:$metrics_port/ar" \
+        -s "$top/bench/bearer.lua" -- "$work/tokens"
     measure ap "http://127.0.0.1:$port/ap" -s "$top/bench/bearer.lua" -- "$work/tokens"
+    measured_pid=$metrics_pid measure ap_metrics "http://127.0.0.1:$metrics_port/ap" \
+        -s "$top/bench/bearer.lua" -- "$work/tokens"
     measure invalid "http://127.0.0.1:$port/ar" -s "$top/bench/bearer.lua" -- "$work/unknown"
     results[peer_intro]+=" $(run_wrk "http://127.0.0.1:$peer_port/token/introspection" \
         -s "$top/bench/post.lua" -- "$work/peer_token" "token=%s" "$basic")"
@@ -191,8 +231,10 @@ slice=0
 next_codes() { codes=$(printf '%s/codes.%03d' "$work" "$slice"); slice=$((slice + 1)); }
 for rep in $(seq 1 "$reps"); do
     next_codes
-    results[redeem]+=" $(run_wrk "http://127.0.0.1:$port/oauth/token" -s "$top/bench/post.lua" -- \
-        "$codes" "code=%s&client_id=seam&client_secret=seamsecret")"
+    out=$(run_wrk "http://127.0.0.1:$port/oauth/token" -s "$top/bench/post.lua" -- \
+        "$codes" "code=%s&client_id=seam&client_secret=seamsecret")
+    supply_check token_redeem "$out" "$slice_codes"
+    results[redeem]+=" $out"
     results[peer_cc]+=" $(run_wrk "http://127.0.0.1:$peer_port/token" -s "$top/bench/post.lua" -- \
         - "grant_type=client_credentials" "$basic")"
 done
@@ -271,6 +313,10 @@ for rep in $(seq 1 "$reps"); do
     login_bad=$((login_bad + $(sed -n 's/.*Non-2xx or 3xx responses: //p' "$work/login.txt" | grep . || echo 0)))
     settle
 done
+# what the metrics counted meanwhile, for the record
+curl -s "http://127.0.0.1:$metrics_port/metrics" > "$work/metrics.txt"
+stop_nginx "$metrics_pid"
+scale_pids=
 stop_nginx
 
 # 6b: the trade an operator can make: sync=nometa (one fsync per commit;
@@ -278,15 +324,24 @@ stop_nginx
 start_nginx "$work/store" sync=nometa
 for rep in $(seq 1 "$reps"); do
     next_codes
-    results[redeem_nometa]+=" $(run_wrk "http://127.0.0.1:$port/oauth/token" -s "$top/bench/post.lua" -- \
-        "$codes" "code=%s&client_id=seam&client_secret=seamsecret")"
+    out=$(run_wrk "http://127.0.0.1:$port/oauth/token" -s "$top/bench/post.lua" -- \
+        "$codes" "code=%s&client_id=seam&client_secret=seamsecret")
+    supply_check "token_redeem (sync=nometa)" "$out" "$slice_codes"
+    results[redeem_nometa]+=" $out"
 done
 stop_nginx
 
 # 6c: the commit's own cost, in process, without nginx: 16 redemptions
-# per durable write transaction, on the same store
-next_codes
-redeem_inproc=$("$redeem_bin" "$work/store" "$codes" 16 3)
+# per durable write transaction, on the same store, for 3 s. Its supply is
+# sized like the runs' above, from half a second on 50,000 codes (a probe
+# that runs out first means more than 100,000/s); the tool fails if it
+# still runs out
+"$fill" "$work/store" codes 50000 "$work/codes.inproc_probe" > /dev/null
+inproc_rate=$("$redeem_bin" "$work/store" "$work/codes.inproc_probe" 16 0.5 2>/dev/null \
+    | sed -n 's/.* per_second \([0-9]*\).*/\1/p')
+inproc_codes=$(awk -v r="${inproc_rate:-200000}" 'BEGIN { n = int(r * 3 * 4); print (n < 100000 ? 100000 : n) }')
+"$fill" "$work/store" codes "$inproc_codes" "$work/codes.inproc" > /dev/null
+redeem_inproc=$("$redeem_bin" "$work/store" "$work/codes.inproc" 16 3)
 
 # 8: scale. One store and one nginx per size, all running at once, and
 # their wrk runs interleaved, so that drift hits every size alike.
@@ -349,7 +404,9 @@ row "  (one fixed request)" floor_fixed
 row "empty_gif, no check" gif
 row "  (auth_request to return 204)" ar_none
 row "bearer_auth_request (1M tokens)" ar
+row "  (metrics on)" ar_metrics
 row "bearer_access_phase (1M tokens)" ap
+row "  (metrics on)" ap_metrics
 row "bearer_invalid (unknown tokens)" invalid
 row "peer_introspection" peer_intro
 row "token_redeem (200s only)" redeem 2
@@ -378,6 +435,9 @@ for n in $scale; do
         "$live" "${results[scale_compact_$n]}" "${results[scale_rss_$n]}" "$((live / n))"
 done
 echo "(check ns: seam-bench-check, the bearer check in process, no nginx)"
+echo "(metrics on: what the metrics-on nginx counted over its runs:"
+grep -E '^seam_oauth_bearer_checks_total' "$work/metrics.txt" | sed 's/^/  /'
+echo ")"
 echo "(in process: seam-bench-redeem; its p99 column is the mean ms per commit)"
 
 ratio() { awk -v a="$2" -v b="$3" -v n="$1" 'BEGIN { printf "ratio %s: %.3f\n", n, (b > 0 ? a / b : 0) }'; }
@@ -390,6 +450,8 @@ ratio empty_gif/nginx_return_204 "$(med_rps gif)" "$floor"
 ratio bearer_auth_request/auth_request_to_return_204 "$ar" "$(med_rps ar_none)"
 ratio auth_request_to_return_204/nginx_return_204 "$(med_rps ar_none)" "$floor"
 ratio bearer_invalid/bearer_auth_request "$inv" "$ar"
+ratio bearer_auth_request_metrics_on/metrics_off "$(med_rps ar_metrics)" "$ar"
+ratio bearer_access_phase_metrics_on/metrics_off "$(med_rps ap_metrics)" "$ap"
 # the same ratios from the workers' CPU per request, inverted (CPU of the
 # floor over CPU of the check) so that they read like the rate ratios:
 # what those are where nginx's workers, not the neighbours, set the pace
@@ -399,6 +461,8 @@ ratio bearer_access_phase/nginx_return_204_by_worker_cpu "$(cpu floor)" "$(cpu a
 ratio bearer_access_phase/empty_gif_by_worker_cpu "$(cpu gif)" "$(cpu ap)"
 ratio auth_request_to_return_204/nginx_return_204_by_worker_cpu "$(cpu floor)" "$(cpu ar_none)"
 ratio bearer_invalid/bearer_auth_request_by_worker_cpu "$(cpu ar)" "$(cpu invalid)"
+ratio bearer_auth_request_metrics_on/metrics_off_by_worker_cpu "$(cpu ar)" "$(cpu ar_metrics)"
+ratio bearer_access_phase_metrics_on/metrics_off_by_worker_cpu "$(cpu ap)" "$(cpu ap_metrics)"
 ratio bearer_auth_request/peer_introspection "$ar" "$intro"
 ratio token_redeem/peer_client_credentials "$redeem" "$cc"
 ratio token_redeem_nometa/peer_client_credentials "$(med_ok redeem_nometa)" "$cc"

@@ -148,6 +148,8 @@ sub follow {
     for my $c (@$commands) {
         my ($cmd, $expect) = @$c;
         my $run = $cmd =~ s/127\.0\.0\.1:(\d+)/"127.0.0.1:" . ($ports{$1} \/\/ $1)/ger;
+        # the demo's files are in its own directory here
+        $run =~ s{(?<![\w/])run/}{$dir/run/}g;
         for my $name (qw(ACCESS_TOKEN REFRESH_TOKEN CODE)) {
             $run =~ s/\b$name\b/$fill{$name} \/\/ "(no $name yet)"/ge;
         }
