@@ -4,6 +4,9 @@
 #   make run     start the demo on 127.0.0.1:8080 (make stop stops it);
 #                LOGIN=device-cloud: the device cloud's accounts instead
 #   make test    unit tests (Check) and request tests (prove)
+#   make deb     the Debian package, in build/deb/ (checked by lintian)
+#   make test-deb  install it on this machine and test it (root; changes
+#                the system, so not part of make test)
 
 SHELL       := /bin/bash
 NGINX_SRC   ?= /usr/share/nginx/src
@@ -23,13 +26,18 @@ PACKAGES := build-essential nginx-core nginx-dev liblmdb-dev lmdb-utils \
             check pkg-config libtest-base-perl curl \
             python3 python3-prometheus-client python3-authlib python3-requests python3-selenium \
             chromium chromium-driver wrk nodejs \
-            clang-14 libclang-rt-14-dev llvm-14
+            clang-14 libclang-rt-14-dev llvm-14 \
+            debhelper dpkg-dev lintian logrotate ssl-cert libio-socket-ssl-perl
 
 CXX      ?= g++
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -fPIC \
             -fstack-protector-strong -D_FORTIFY_SOURCE=2
 CORE_LIBS := -llmdb -lcrypto -luriparser -largon2 -lidn2
+# nginx's configure flags for the module: Debian's own (debian/rules
+# passes dpkg-buildflags' ones, as Debian builds its nginx modules)
+NGX_CC_OPT ?= -g -O2 -fstack-protector-strong -Wformat -Werror=format-security -fPIC -D_FORTIFY_SOURCE=2
+NGX_LD_OPT ?= -Wl,-z,relro -Wl,-z,now -fPIC
 
 CORE_SRCS := $(wildcard src/*.cpp)
 CORE_OBJS := $(patsubst src/%.cpp,$(BUILD)/core/%.o,$(CORE_SRCS))
@@ -43,8 +51,9 @@ UNIT      := $(BUILD)/unit-tests
 
 .DEFAULT_GOAL := all
 
-# fuzzing (fuzz, fuzz-smoke) and sanitizers (test-asan), each in its file
-include mk/fuzz.mk mk/asan.mk
+# fuzzing (fuzz, fuzz-smoke), sanitizers (test-asan) and the Debian
+# package (deb, test-deb), each in its file
+include mk/fuzz.mk mk/asan.mk mk/deb.mk
 
 all: $(MODULE) $(CLI) $(UNIT)
 
@@ -85,8 +94,7 @@ $(BUILD)/nginx/objs/Makefile: config $(BUILD)/headers
 	mkdir -p $(BUILD)/nginx
 	cp -r $(NGINX_SRC)/. $(BUILD)/nginx/
 	cd $(BUILD)/nginx && . ./conf_flags && ./configure "$${NGX_CONF_FLAGS[@]}" \
-	    --with-cc-opt='-g -O2 -fstack-protector-strong -Wformat -Werror=format-security -fPIC -D_FORTIFY_SOURCE=2' \
-	    --with-ld-opt='-Wl,-z,relro -Wl,-z,now -fPIC' \
+	    --with-cc-opt='$(NGX_CC_OPT)' --with-ld-opt='$(NGX_LD_OPT)' \
 	    --add-dynamic-module=$(CURDIR) > configure.log
 
 # nginx's Makefile decides what to compile again (its objects depend on
@@ -98,11 +106,11 @@ $(MODULE): $(BUILD)/nginx/objs/Makefile $(ADAPTER_SRCS) $(ADAPTER_DEPS) \
 	cp $(BUILD)/nginx/objs/ngx_http_seam_oauth_module.so $@.tmp && mv $@.tmp $@
 
 $(CLI): tools/seam-oauth.cpp $(CORE_LIB) $(wildcard src/*.h)
-	$(CXX) $(CXXFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
 
 $(UNIT): $(UNIT_SRCS) $(wildcard t/unit/*.h) $(CORE_LIB)
 	$(CXX) $(CXXFLAGS) -Wno-missing-field-initializers -Isrc -It/unit \
-	    $(UNIT_SRCS) -o $@ $(CORE_LIB) $(CORE_LIBS) \
+	    $(UNIT_SRCS) $(LDFLAGS) -o $@ $(CORE_LIB) $(CORE_LIBS) \
 	    $$(pkg-config --libs check)
 
 test: unit prove fuzz-smoke
@@ -113,7 +121,7 @@ unit: $(UNIT)
 # holds the store's write lock for the reload tests (t/tools/)
 TEST_HOLD := $(BUILD)/seam-test-hold
 $(TEST_HOLD): t/tools/hold_write_lock.cpp $(CORE_LIB) $(wildcard src/*.h)
-	$(CXX) $(CXXFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
 
 prove: $(MODULE) $(CLI) $(TEST_HOLD)
 	prove -I t/lib -r t/
@@ -122,7 +130,7 @@ prove: $(MODULE) $(CLI) $(TEST_HOLD)
 BENCH_TOOLS := $(BUILD)/seam-bench-fill $(BUILD)/seam-bench-check \
                $(BUILD)/seam-bench-redeem
 $(BUILD)/seam-bench-%: bench/%.cpp $(CORE_LIB)
-	$(CXX) $(CXXFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -Isrc $< -o $@ $(CORE_LIB) $(CORE_LIBS)
 
 bench: $(MODULE) $(CLI) $(BENCH_TOOLS)
 	bash bench/run.sh

@@ -48,7 +48,9 @@ package Test::Nginx::Seam;
 #   ->test_config (nginx -t: exit code, output); new_nginx(...) makes the
 #   server without starting it (->start starts it); run_as => 'USER
 #   GROUP' makes the workers drop to that user (root runs them as root).
-#   http http_raw http_parallel cli form_encode form_decode parse_location.
+#   http http_raw http_parallel cli form_encode form_decode parse_location;
+#   http and http_raw take any object with ->port, and speak TLS to one
+#   whose ->tls is true (pkg/install.t's server).
 # Environment: TEST_NGINX_BINARY SEAM_OAUTH_MODULE SEAM_OAUTH_CLI
 #   TEST_NGINX_NO_MODULE TEST_NGINX_LOG_LEVEL TEST_NGINX_KEEP.
 #
@@ -578,13 +580,23 @@ sub _with_accessor {
 # Sends $bytes (a string, or an array of pieces written 100 ms apart) and
 # reads until EOF. A complete response on a connection the server keeps
 # open ends the read after a short quiet spell instead of the full timeout.
+# Over TLS when the server object says so ($srv->tls, e.g. pkg/install.t's
+# listen ... ssl server), without checking its certificate.
 sub _exchange {
-    my ($port, $bytes, $head_only, $timeout) = @_;
+    my ($port, $bytes, $head_only, $timeout, $tls) = @_;
     $timeout ||= $TIMEOUT;
-    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
-                                     Proto => 'tcp', Timeout => $timeout)
-        or return _with_accessor({ status => undef, headers => {}, body => '', raw => '',
-                                   error => "connect to 127.0.0.1:$port: $!" });
+    my %peer = (PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp',
+                Timeout => $timeout);
+    my ($sock, $why);
+    if ($tls) {
+        require IO::Socket::SSL;
+        $sock = IO::Socket::SSL->new(%peer, SSL_verify_mode => IO::Socket::SSL::SSL_VERIFY_NONE())
+            or $why = $IO::Socket::SSL::SSL_ERROR || "$!";
+    } else {
+        $sock = IO::Socket::INET->new(%peer) or $why = "$!";
+    }
+    $sock or return _with_accessor({ status => undef, headers => {}, body => '', raw => '',
+                                     error => "connect to 127.0.0.1:$port: $why" });
     $sock->blocking(0);
     local $SIG{PIPE} = 'IGNORE';
     my $sel = IO::Select->new($sock);
@@ -607,7 +619,8 @@ sub _exchange {
     while (1) {
         my $wait = $deadline - time;
         $wait = 0.2 if $wait > 0.2 && _parse_response($raw, $head_only)->{complete};
-        if ($wait <= 0 || !$sel->can_read($wait)) {
+        # TLS may hold decrypted bytes that select() cannot see
+        if ((!$tls || !$sock->pending) && ($wait <= 0 || !$sel->can_read($wait))) {
             $error = "timed out after ${timeout}s" unless _parse_response($raw, $head_only)->{complete};
             last;
         }
@@ -632,13 +645,15 @@ sub http {
         push @headers, Host => $1 unless grep { lc $_->[0] eq 'host' } _pairs(@headers);
     }
     my $req = _build_request($method, $target, \@headers, $o{body}, $o{protocol});
-    return _exchange($srv->port, $req, $method eq 'HEAD', $o{timeout});
+    return _exchange($srv->port, $req, $method eq 'HEAD', $o{timeout}, _tls($srv));
 }
+
+sub _tls { my ($srv) = @_; return Scalar::Util::blessed($srv) && $srv->can('tls') && $srv->tls }
 
 sub http_raw {
     my ($srv, $bytes, %o) = @_;
     my $first = ref $bytes ? $bytes->[0] : $bytes;
-    return _exchange($srv->port, $bytes, $first =~ /^HEAD\s/, $o{timeout});
+    return _exchange($srv->port, $bytes, $first =~ /^HEAD\s/, $o{timeout}, _tls($srv));
 }
 
 sub http_parallel {
