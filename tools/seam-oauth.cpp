@@ -3,7 +3,9 @@
  * the same LMDB environment as nginx and is safe to run while nginx runs
  * (LMDB serializes writers across processes).
  */
+#include "backup.h"
 #include "crypto.h"
+#include "listing.h"
 #include "login_check.h"
 #include "password.h"
 #include "revocation.h"
@@ -11,6 +13,7 @@
 #include "store_files.h"
 #include "sweep.h"
 #include "users.h"
+#include "verify.h"
 
 #include <pwd.h>
 #include <sys/stat.h>
@@ -35,13 +38,23 @@ const char *usage_text =
     "  user passwd EMAIL    set an owner's password\n"
     "  user remove EMAIL    remove an owner and revoke its grants\n"
     "  user list            list owners\n"
-    "  grant list           list grants (connections to clients)\n"
+    "  grant list [--user EMAIL|USER_ID] [--client ID] [--json]\n"
+    "                       list grants (connections to clients), of one\n"
+    "                       owner and/or one client; --json: one JSON array\n"
     "  grant revoke ID      revoke one grant and all its tokens\n"
     "  grant revoke --user EMAIL|USER_ID\n"
     "                       disconnect one owner: every grant, session and\n"
     "                       code not yet redeemed\n"
     "  sweep                delete expired codes, tokens and grants\n"
     "  stats                store usage\n"
+    "  backup [--force] DEST\n"
+    "                       copy the store, compacted, into the new file DEST\n"
+    "                       (mode 0600, owned like the store), while nginx\n"
+    "                       runs; --force replaces an existing DEST\n"
+    "  restore SRC          replace the store's data with the backup SRC,\n"
+    "                       once verified; nginx must be stopped\n"
+    "  verify [--file PATH] check that the store (or the backup PATH) is\n"
+    "                       whole and every record decodes; exit 1 if not\n"
     "\n"
     "The store is --store DIR, else $SEAM_OAUTH_STORE, else "
     "/var/lib/seam-oauth.\n"
@@ -54,17 +67,6 @@ usage()
 {
     std::cerr << usage_text;
     return 2;
-}
-
-std::string
-format_time(uint64_t t)
-{
-    char buf[32];
-    time_t tt = static_cast<time_t>(t);
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 /* One line from stdin, or a prompt without echo on a terminal (asked
@@ -129,7 +131,7 @@ user_command(seam::store &s, const std::vector<std::string> &args)
     if (args.size() == 1 && args[0] == "list") {
         for (const auto &[email, u] : seam::list_users(s)) {
             std::cout << email << "\t" << u.user_id << "\t"
-                      << format_time(u.created_at) << "\n";
+                      << seam::format_time(u.created_at) << "\n";
         }
         return 0;
     }
@@ -192,20 +194,29 @@ int
 grant_command(seam::store &s, const std::vector<std::string> &args)
 {
     uint64_t now = static_cast<uint64_t>(time(nullptr));
-    if (args.size() == 1 && args[0] == "list") {
-        auto users = seam::list_users(s);
-        for (const auto &g : seam::list_grants(s, now)) {
-            std::string email = "-";
-            for (const auto &[e, u] : users) {
-                if (u.user_id == g.grant.user_id) {
-                    email = e;
-                }
+    if (!args.empty() && args[0] == "list") {
+        seam::grant_filter filter;
+        bool json = false;
+        for (size_t i = 1; i < args.size(); i++) {
+            if (args[i] == "--json") {
+                json = true;
+            } else if (i + 1 < args.size()
+                       && (args[i] == "--user" || args[i] == "--client"))
+            {
+                (args[i] == "--user" ? filter.user : filter.client_id) =
+                    args[i + 1];
+                i++;
+            } else {
+                return usage();
             }
-            std::cout << g.grant_id << "\t" << g.grant.client_id << "\t"
-                      << email << "\t" << g.grant.user_id << "\t"
-                      << (g.grant.scope.empty() ? "-" : g.grant.scope)
-                      << "\t" << format_time(g.grant.created_at) << "\t"
-                      << g.live_tokens << " live token(s)\n";
+        }
+        auto rows = seam::grant_rows(s, now, filter);
+        if (json) {
+            std::cout << seam::grants_json(rows) << "\n";
+            return 0;
+        }
+        for (const auto &row : rows) {
+            std::cout << seam::grant_line(row) << "\n";
         }
         return 0;
     }
@@ -238,6 +249,56 @@ grant_command(seam::store &s, const std::vector<std::string> &args)
         return 0;
     }
     return usage();
+}
+
+/* What a backup or a restore did; a copy that did not verify is shown. */
+int
+report(const seam::backup_outcome &out, const std::string &file)
+{
+    if (out.ok) {
+        std::cout << out.message << "\n";
+        return 0;
+    }
+    if (!out.report.sound()) {
+        std::cerr << seam::describe(out.report, "\"" + file + "\"");
+    }
+    std::cerr << "seam-oauth: " << out.message << "\n";
+    return 1;
+}
+
+int
+backup_command(seam::store &s, const seam::store_user &owner,
+               const std::vector<std::string> &args)
+{
+    bool replace = args.size() == 2 && args[0] == "--force";
+    if (args.size() != (replace ? 2u : 1u)) {
+        return usage();
+    }
+    const std::string &dest = args.back();
+    return report(seam::backup_store(s, dest, owner, replace), dest);
+}
+
+int
+verify_command(const std::string &path, const std::vector<std::string> &args)
+{
+    seam::verify_report r;
+    std::string what;
+    if (args.empty()) {
+        r = seam::verify_store(path);
+        what = "the store \"" + path + "\"";
+        /* the lock.mdb a first reader made, as any command leaves it */
+        std::string handed = seam::hand_over(path, seam::owner_of(path));
+        if (!handed.empty()) {
+            std::cerr << "seam-oauth: " << handed << "\n";
+        }
+    } else if (args.size() == 2 && args[0] == "--file") {
+        r = seam::verify_file(args[1]);
+        what = "the file \"" + args[1] + "\"";
+    } else {
+        return usage();
+    }
+    std::cout << seam::describe(r, what);
+    return r.sound() ? 0 : 1;
 }
 
 /* Who the store's files must belong to: nothing to do unless root; the
@@ -293,10 +354,24 @@ main(int argc, char **argv)
         return args.empty() ? 2 : 0;
     }
 
+    std::string command = args[0];
+    args.erase(args.begin());
     try {
+        /* these two never open the store here: verify reads it in a
+         * child process, and a restore needs it closed by everyone */
+        if (command == "verify") {
+            return verify_command(path, args);
+        }
         seam::store_user owner;
         if (!store_owner(path, owner_name, owner)) {
             return 1;
+        }
+        if (command == "restore") {
+            if (args.size() != 1) {
+                return usage();
+            }
+            return report(seam::restore_store(path, args[0], owner),
+                          args[0]);
         }
         std::string error = seam::prepare_store(path, owner);
         if (!error.empty()) {
@@ -314,13 +389,14 @@ main(int argc, char **argv)
             std::cerr << "seam-oauth: " << handed << "\n";
         }
 
-        std::string command = args[0];
-        args.erase(args.begin());
         if (command == "user") {
             return user_command(s, args);
         }
         if (command == "grant") {
             return grant_command(s, args);
+        }
+        if (command == "backup") {
+            return backup_command(s, owner, args);
         }
         if (command == "sweep" && args.empty()) {
             auto c = seam::sweep_expired(s,

@@ -114,6 +114,28 @@ START_TEST(damaged)
 }
 END_TEST
 
+/* Any data file, such as a backup: the same checks, its own words (no
+ * advice to restore what is itself the backup). */
+START_TEST(any_file)
+{
+    std::string dir = closed_store();
+    std::string file = dir + "/data.mdb";
+    ck_assert_std_eq(check_lmdb_file(file), "");
+    off_t size = size_of(file);
+    ck_assert_int_eq(truncate(file.c_str(), size / 2), 0);
+    std::string why = check_lmdb_file(file);
+    ck_assert_contains(why, "it is cut short: " + std::to_string(size / 2)
+                            + " bytes, where its last commit needs ");
+    ck_assert_not_contains(why, "restore");
+    ck_assert_int_eq(truncate(file.c_str(), 0), 0);
+    ck_assert_std_eq(check_lmdb_file(file), "it is empty");
+    ck_assert_std_eq(check_lmdb_file(dir + "/none"),
+                     "cannot read it: No such file or directory");
+    ck_assert_std_eq(check_lmdb_file(dir), "it is not a regular file");
+    remove_dir(dir);
+}
+END_TEST
+
 START_TEST(users_and_kinds)
 {
     /* files of root's read as another user's: as make test runs, as
@@ -168,6 +190,7 @@ store_files_suite()
     TCase *tc = tcase_create("store_files");
     tcase_add_test(tc, whole_and_missing);
     tcase_add_test(tc, damaged);
+    tcase_add_test(tc, any_file);
     tcase_add_test(tc, users_and_kinds);
     suite_add_tcase(s, tc);
     return s;

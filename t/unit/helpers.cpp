@@ -101,10 +101,11 @@ temp_store::temp_store(size_t map_size) : dir_(make_temp_dir())
 seam::redemption
 redeem_fresh_code(seam::store &s, const std::string &user,
                   const std::string &scope, uint64_t issued_at,
-                  uint64_t redeemed_at, uint64_t refresh_ttl)
+                  uint64_t redeemed_at, uint64_t refresh_ttl,
+                  const std::string &client)
 {
     seam::code_record c;
-    c.client_id = "seam";
+    c.client_id = client;
     c.redirect_uri = "https://x.integrations.getseam.com/cb";
     c.user_id = user;
     c.scope = scope;
@@ -112,7 +113,7 @@ redeem_fresh_code(seam::store &s, const std::string &user,
     ck_assert(code.has_value());
     seam::redemption_request req;
     req.code = *code;
-    req.client_id = "seam";
+    req.client_id = client;
     req.redirect_uri = c.redirect_uri;
     req.now = redeemed_at;
     req.access_token_ttl = 3600;

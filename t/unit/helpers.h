@@ -67,13 +67,14 @@ without_refresh_token(Request &r)
     r.refresh_token_ttl = 0;
 }
 
-/* A code of the client "seam" for `user`, issued at `issued_at` and
- * redeemed at `redeemed_at` (access token: an hour; refresh token:
- * `refresh_ttl`, 0 for none); the redemption, which must succeed. */
+/* A code of `client` for `user`, issued at `issued_at` and redeemed at
+ * `redeemed_at` (access token: an hour; refresh token: `refresh_ttl`, 0
+ * for none); the redemption, which must succeed. */
 seam::redemption redeem_fresh_code(seam::store &s, const std::string &user,
                                    const std::string &scope,
                                    uint64_t issued_at, uint64_t redeemed_at,
-                                   uint64_t refresh_ttl);
+                                   uint64_t refresh_ttl,
+                                   const std::string &client = "seam");
 
 /* The 6 leading bytes of a secret's raw form or of its store key, as the
  * issue time in milliseconds (secrets.h), decoded here independently of
