@@ -173,10 +173,11 @@ command_line(pid_t pid)
     return text;
 }
 
-/* Who holds a lock on lock.mdb's first byte that `fd` (lock.mdb) could
- * not take exclusively; "" when no one does (any more). */
-std::string
-lock_holder(int fd)
+/* An exclusive lock on lock.mdb's first byte, LMDB's (mdb.c,
+ * mdb_env_excl_lock): held shared by every process with the store open,
+ * exclusively by the first one while it resets the lock table. */
+struct flock
+first_byte_exclusive()
 {
     struct flock fl;
     std::memset(&fl, 0, sizeof fl);
@@ -184,6 +185,15 @@ lock_holder(int fd)
     fl.l_whence = SEEK_SET;
     fl.l_start = 0;
     fl.l_len = 1;
+    return fl;
+}
+
+/* Who holds a lock on lock.mdb's first byte that `fd` (lock.mdb) could
+ * not take exclusively; "" when no one does (any more). */
+std::string
+lock_holder(int fd)
+{
+    struct flock fl = first_byte_exclusive();
     if (fcntl(fd, F_GETLK, &fl) != 0 || fl.l_type == F_UNLCK) {
         return "";
     }
@@ -192,18 +202,13 @@ lock_holder(int fd)
            + (line.empty() ? "" : " (" + line + ")");
 }
 
-/* The exclusive lock LMDB's first opener takes (mdb_env_excl_lock):
- * true when taken; otherwise `holder` says who has the store open. */
+/* That lock taken: true; otherwise `holder` says who has the store
+ * open. */
 bool
 lock_exclusively(int fd, std::string &holder)
 {
     for (int attempt = 0; attempt < 3; attempt++) {
-        struct flock fl;
-        std::memset(&fl, 0, sizeof fl);
-        fl.l_type = F_WRLCK;
-        fl.l_whence = SEEK_SET;
-        fl.l_start = 0;
-        fl.l_len = 1;
+        struct flock fl = first_byte_exclusive();
         int rc;
         while ((rc = fcntl(fd, F_SETLK, &fl)) != 0 && errno == EINTR) {
         }
@@ -350,9 +355,13 @@ restore_store(const std::string &dir, const std::string &src,
 
     std::string lock = dir + "/lock.mdb";
     int lock_fd = open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock_fd < 0) {
+    /* one made here is the store's owner's, whatever happens next */
+    if (lock_fd < 0 || !give_to(lock_fd, owner)) {
         out.message = "cannot open " + quoted(lock) + ": " + errno_text()
                       + untouched;
+        if (lock_fd >= 0) {
+            close(lock_fd);
+        }
         return out;
     }
     std::string holder;
@@ -412,8 +421,7 @@ restore_store(const std::string &dir, const std::string &src,
     }
     /* The old lock table (its transaction id, its readers) belongs to
      * the old file: emptied, the next open starts a fresh one. */
-    bool fresh = ftruncate(lock_fd, 0) == 0 && give_to(lock_fd, owner)
-                 && fchmod(lock_fd, 0600) == 0;
+    bool fresh = ftruncate(lock_fd, 0) == 0 && fchmod(lock_fd, 0600) == 0;
     std::string lock_error = fresh ? "" : errno_text();
     bool flushed = flush_dir(dir);
     close(lock_fd);

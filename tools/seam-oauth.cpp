@@ -253,7 +253,7 @@ grant_command(seam::store &s, const std::vector<std::string> &args)
 
 /* What a backup or a restore did; a copy that did not verify is shown. */
 int
-report(const seam::backup_outcome &out, const std::string &file)
+report_outcome(const seam::backup_outcome &out, const std::string &file)
 {
     if (out.ok) {
         std::cout << out.message << "\n";
@@ -275,7 +275,8 @@ backup_command(seam::store &s, const seam::store_user &owner,
         return usage();
     }
     const std::string &dest = args.back();
-    return report(seam::backup_store(s, dest, owner, replace), dest);
+    return report_outcome(seam::backup_store(s, dest, owner, replace),
+                          dest);
 }
 
 int
@@ -370,8 +371,8 @@ main(int argc, char **argv)
             if (args.size() != 1) {
                 return usage();
             }
-            return report(seam::restore_store(path, args[0], owner),
-                          args[0]);
+            return report_outcome(seam::restore_store(path, args[0], owner),
+                                  args[0]);
         }
         std::string error = seam::prepare_store(path, owner);
         if (!error.empty()) {

@@ -85,15 +85,22 @@ owners_in(const verify_report &r)
     return r.records[static_cast<int>(table::users)];
 }
 
+/* Owners added to the store in `dir`, opened for that and closed. */
+void
+add_owners(const std::string &dir, int from, int to)
+{
+    store_options o;
+    o.path = dir;
+    store s(o);
+    add_owners(s, from, to);
+}
+
 /* A closed store in a new directory with `n` owners: its directory. */
 std::string
 closed_store(int n)
 {
     std::string dir = make_temp_dir();
-    store_options o;
-    o.path = dir;
-    store s(o);
-    add_owners(s, 0, n);
+    add_owners(dir, 0, n);
     return dir;
 }
 
@@ -103,10 +110,7 @@ backup_of(const std::string &dir)
     store_options o;
     o.path = dir;
     store s(o);
-    std::string dest = make_temp_dir() + "/backup.mdb";
-    backup_outcome out = backup_store(s, dest, store_user{}, false);
-    ck_assert_msg(out.ok, "%s", out.message.c_str());
-    return dest;
+    return backup_copy(s);
 }
 
 }  // namespace
@@ -224,12 +228,7 @@ START_TEST(restore_replaces_data)
 {
     std::string dir = closed_store(7);
     std::string backup = backup_of(dir);
-    {
-        store_options o;
-        o.path = dir;
-        store s(o);
-        add_owners(s, 7, 20);
-    }
+    add_owners(dir, 7, 20);
     backup_outcome out = restore_store(dir, backup, store_user{});
     ck_assert_msg(out.ok, "%s", out.message.c_str());
     ck_assert_std_eq(out.message, "restored the store \"" + dir + "\" from \""
@@ -265,12 +264,7 @@ START_TEST(restore_refused_while_open)
 {
     std::string dir = closed_store(3);
     std::string backup = backup_of(dir);
-    {
-        store_options o;
-        o.path = dir;
-        store s(o);
-        add_owners(s, 3, 9);
-    }
+    add_owners(dir, 3, 9);
     int up[2], down[2];
     ck_assert_int_eq(pipe(up), 0);
     ck_assert_int_eq(pipe(down), 0);

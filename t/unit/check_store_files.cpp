@@ -34,24 +34,6 @@ closed_store()
     return dir;
 }
 
-off_t
-size_of(const std::string &file)
-{
-    struct stat st;
-    ck_assert_int_eq(stat(file.c_str(), &st), 0);
-    return st.st_size;
-}
-
-void
-overwrite(const std::string &file, off_t at, const std::string &bytes)
-{
-    int fd = open(file.c_str(), O_WRONLY);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(pwrite(fd, bytes.data(), bytes.size(), at),
-                     static_cast<ssize_t>(bytes.size()));
-    close(fd);
-}
-
 store_user
 nobody()
 {

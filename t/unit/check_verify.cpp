@@ -62,34 +62,6 @@ put(store &s, table t, const std::string &key, const std::string &value)
     w.commit();
 }
 
-/* A compacted copy of `s` in a new file; its path. */
-std::string
-copy_of(store &s)
-{
-    std::string path = make_temp_dir() + "/copy.mdb";
-    backup_outcome out = backup_store(s, path, store_user{}, false);
-    ck_assert_msg(out.ok, "%s", out.message.c_str());
-    return path;
-}
-
-void
-overwrite(const std::string &file, off_t at, const std::string &bytes)
-{
-    int fd = open(file.c_str(), O_WRONLY);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(pwrite(fd, bytes.data(), bytes.size(), at),
-                     static_cast<ssize_t>(bytes.size()));
-    close(fd);
-}
-
-off_t
-size_of(const std::string &file)
-{
-    struct stat st;
-    ck_assert_int_eq(stat(file.c_str(), &st), 0);
-    return st.st_size;
-}
-
 }  // namespace
 
 START_TEST(sound_store_counted)
@@ -235,7 +207,7 @@ START_TEST(files_refused_with_why)
 {
     temp_store ts;
     fill_with_records(ts.get());
-    std::string copy = copy_of(ts.get());
+    std::string copy = backup_copy(ts.get());
     verify_report r = verify_file(copy);
     ck_assert_msg(r.sound(), "%s", describe(r, "it").c_str());
     ck_assert_int_eq(r.total_records(), 10);
@@ -296,7 +268,7 @@ START_TEST(faulting_file_reported)
 {
     temp_store ts;
     fill_with_records(ts.get());
-    std::string copy = copy_of(ts.get());
+    std::string copy = backup_copy(ts.get());
     off_t last = size_of(copy) - 4096;
     uint16_t lower = 0xfff0;
     overwrite(copy, last + 12,

@@ -1,7 +1,10 @@
 #include "helpers.h"
+#include "backup.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -56,6 +59,24 @@ remove_unit_tmp_root()
         nftw(tmp_root.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
         tmp_root.clear();
     }
+}
+
+off_t
+size_of(const std::string &file)
+{
+    struct stat st;
+    ck_assert_int_eq(stat(file.c_str(), &st), 0);
+    return st.st_size;
+}
+
+void
+overwrite(const std::string &file, off_t at, const std::string &bytes)
+{
+    int fd = open(file.c_str(), O_WRONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(pwrite(fd, bytes.data(), bytes.size(), at),
+                     static_cast<ssize_t>(bytes.size()));
+    close(fd);
 }
 
 std::string
@@ -133,6 +154,16 @@ time_of(std::string_view bytes)
         ms = ms << 8 | static_cast<unsigned char>(bytes[i]);
     }
     return ms;
+}
+
+std::string
+backup_copy(seam::store &s)
+{
+    std::string path = make_temp_dir() + "/copy.mdb";
+    seam::backup_outcome out =
+        seam::backup_store(s, path, seam::store_user{}, false);
+    ck_assert_msg(out.ok, "%s", out.message.c_str());
+    return path;
 }
 
 int

@@ -12,6 +12,7 @@
 #include "store.h"
 
 #include <check.h>
+#include <sys/types.h>
 /* check.h's deprecated fail() macro breaks <ios> (basic_ios::fail) */
 #undef fail
 
@@ -89,6 +90,11 @@ const std::string &unit_tmp_root();
 void make_unit_tmp_root();
 void remove_unit_tmp_root();
 
+/* The size of `file`, which must exist. */
+off_t size_of(const std::string &file);
+/* `bytes` written over `file` at `at`. */
+void overwrite(const std::string &file, off_t at, const std::string &bytes);
+
 /* A fresh directory (mkdtemp) under the run's root. */
 std::string make_temp_dir();
 /* Removes `dir` and the files directly in it. */
@@ -111,6 +117,10 @@ private:
     std::string dir_;
     std::unique_ptr<seam::store> store_;
 };
+
+/* A compacted copy of `s` (backup.h, as seam-oauth backup makes it) in a
+ * new directory: its path. */
+std::string backup_copy(seam::store &s);
 
 /* Puts 3000-byte values under "filler0", "filler1", ... in the meta table,
  * one per transaction, until the map is full; returns how many fit. */
