@@ -42,6 +42,7 @@ constexpr audit_name names[event_kind_count] = {
     {"owner_disconnected", nullptr},
     {"owner_added", nullptr},
     {"owner_removed", nullptr},
+    {"store_restored", nullptr},
 };
 
 }  // namespace

@@ -44,10 +44,11 @@ enum class event_kind : uint8_t {
     owner_disconnected,        /* grant revoke --user */
     owner_added,
     owner_removed,
+    store_restored,            /* seam-oauth restore */
 };
 
 constexpr size_t event_kind_count =
-    static_cast<size_t>(event_kind::owner_removed) + 1;
+    static_cast<size_t>(event_kind::store_restored) + 1;
 
 struct event {
     event_kind kind = event_kind::sign_in_ok;

@@ -39,6 +39,7 @@ constexpr series event_series[event_kind_count] = {
     {"cli_owners_disconnected", ""},
     {"cli_owners_added", ""},
     {"cli_owners_removed", ""},
+    {"cli_stores_restored", ""},
 };
 
 /* The families, in the order they are written, with their label's name

@@ -17,6 +17,12 @@ static const char *table_names[table_count] = {
     "meta", "users", "codes", "tokens", "grants", "refresh", "sessions",
     "throttle", "owners"};
 
+const char *
+table_name(table t)
+{
+    return table_names[static_cast<int>(t)];
+}
+
 std::string
 store_message(std::string_view doing, int rc)
 {
@@ -50,7 +56,9 @@ view(const MDB_val &v)
 store::store(const store_options &options) : path_(options.path)
 {
     int rc;
-    if (mkdir(path_.c_str(), 0700) != 0 && errno != EEXIST) {
+    if (!options.read_only && mkdir(path_.c_str(), 0700) != 0
+        && errno != EEXIST)
+    {
         throw store_error("cannot create " + path_ + ": "
                           + std::strerror(errno), errno);
     }
@@ -74,7 +82,10 @@ store::store(const store_options &options) : path_(options.path)
         for (int attempt = 0;; attempt++) {
             rc = mdb_env_open(env_, path_.c_str(),
                               MDB_NOTLS
-                              | (options.meta_sync ? 0u : MDB_NOMETASYNC),
+                              | (options.meta_sync ? 0u : MDB_NOMETASYNC)
+                              | (options.read_only ? MDB_RDONLY : 0u)
+                              | (options.single_file
+                                     ? MDB_NOSUBDIR | MDB_NOLOCK : 0u),
                               0600);
             if ((rc != EAGAIN && rc != EBUSY) || attempt == 50) {
                 break;
@@ -88,13 +99,22 @@ store::store(const store_options &options) : path_(options.path)
         mdb_reader_check(env_, &dead);
 
         MDB_txn *t;
-        if ((rc = mdb_txn_begin(env_, nullptr, 0, &t)) != 0) {
+        if ((rc = mdb_txn_begin(env_, nullptr,
+                                options.read_only ? MDB_RDONLY : 0, &t))
+            != 0)
+        {
             fail("mdb_txn_begin", rc);
         }
         for (int i = 0; i < table_count; i++) {
-            rc = mdb_dbi_open(t, table_names[i], MDB_CREATE, &dbis_[i]);
+            rc = mdb_dbi_open(t, table_names[i],
+                              options.read_only ? 0 : MDB_CREATE, &dbis_[i]);
             if (rc != 0) {
                 mdb_txn_abort(t);
+                if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
+                    throw store_error(std::string("it is not a seam-oauth "
+                                                  "store: it has no table \"")
+                                      + table_names[i] + "\"", rc);
+                }
                 fail(std::string("mdb_dbi_open ") + table_names[i], rc);
             }
         }
@@ -192,6 +212,15 @@ store::meta_sync() const
     unsigned flags = 0;
     mdb_env_get_flags(env_, &flags);
     return (flags & MDB_NOMETASYNC) == 0;
+}
+
+void
+store::copy_compact(int fd)
+{
+    int rc = mdb_env_copyfd2(env_, fd, MDB_CP_COMPACT);
+    if (rc != 0) {
+        fail("mdb_env_copyfd2", rc);
+    }
 }
 
 int

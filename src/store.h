@@ -73,6 +73,16 @@ struct store_options {
      * way). nginx's grow= sets it, with this default.
      */
     size_t grow_step = 2 << 20;
+    /*
+     * Opened for reading only (MDB_RDONLY), with the tables it must
+     * have: none is created and nothing written, so a copy being
+     * verified stays as it was; a missing table is a store_error. With
+     * `single_file`, `path` is the data file itself, read without a lock
+     * file (MDB_NOSUBDIR | MDB_NOLOCK): a backup, which no process
+     * writes.
+     */
+    bool read_only = false;
+    bool single_file = false;
 };
 
 class store;
@@ -147,6 +157,16 @@ public:
     /* what the environment was opened with (store_options::meta_sync) */
     bool meta_sync() const;
 
+    /*
+     * A compacted copy of the store written to `fd` (mdb_env_copyfd2
+     * with MDB_CP_COMPACT: free pages left out, pages renumbered). It
+     * reads one snapshot in one read transaction and never takes the
+     * write lock, so writers go on meanwhile; the pages they free cannot
+     * be reused until it ends (lmdb.h: "can trigger significant file
+     * size growth if run in parallel with write transactions").
+     */
+    void copy_compact(int fd);
+
 private:
     friend class txn;
     unsigned dbi(table t) const { return dbis_[static_cast<int>(t)]; }
@@ -168,5 +188,8 @@ private:
 
 /* A message for an LMDB return code, with what was being done. */
 std::string store_message(std::string_view doing, int rc);
+
+/* The LMDB name of a table ("users", "tokens" ...). */
+const char *table_name(table t);
 
 }  // namespace seam

@@ -98,6 +98,54 @@ not_usable(const std::string &what, const struct stat &st,
 
 }  // namespace
 
+/* Why the LMDB data file open as `fd` cannot be mapped whole, "" when
+ * it can; `store`: the store's own data.mdb, for which the fix is said. */
+static std::string
+unwhole(int fd, bool store)
+{
+    struct stat st;
+    std::string why;
+    meta m[2];
+    if (fstat(fd, &st) != 0) {
+        return std::string("cannot stat it: ") + std::strerror(errno);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return "it is not a regular file";
+    }
+    if (st.st_size == 0) {
+        return store ? "it is empty: restore it from a backup, or remove "
+                       "data.mdb and lock.mdb to start an empty store"
+                     : "it is empty";
+    }
+    if (!(why = read_meta(fd, 0, m[0])).empty()) {
+        return why;
+    }
+    if (m[0].psize < 512 || (m[0].psize & (m[0].psize - 1)) != 0) {
+        return "its page size is not one LMDB writes";
+    }
+    if (!(why = read_meta(fd, m[0].psize, m[1])).empty()) {
+        return why;
+    }
+    /* the size again, after the meta pages: a commit that another process
+     * made meanwhile wrote its pages before its meta page, so the file is
+     * now at least as long as the meta page read says; the size taken
+     * before them could be older than that commit */
+    if (fstat(fd, &st) != 0) {
+        return std::string("cannot stat it: ") + std::strerror(errno);
+    }
+    /* LMDB opens the meta page of the later transaction */
+    const meta &last = m[1].txnid > m[0].txnid ? m[1] : m[0];
+    uint64_t need = (last.last_pg + 1) * last.psize;
+    if (need > static_cast<uint64_t>(st.st_size)) {
+        return "it is cut short: " + std::to_string(st.st_size)
+               + " bytes, where its last commit needs "
+               + std::to_string(need)
+               + (store ? "; restore it from a backup (seam-oauth restore)"
+                        : "");
+    }
+    return "";
+}
+
 std::string
 check_data_file(const std::string &dir)
 {
@@ -107,41 +155,21 @@ check_data_file(const std::string &dir)
         return errno == ENOENT ? "" : "cannot read \"" + path + "\": "
                                       + std::strerror(errno);
     }
-    struct stat st;
-    std::string why;
-    meta m[2];
-    if (fstat(fd, &st) != 0) {
-        why = std::string("cannot stat it: ") + std::strerror(errno);
-    } else if (st.st_size == 0) {
-        why = "it is empty: restore it from a backup, or remove data.mdb "
-              "and lock.mdb to start an empty store";
-    } else if ((why = read_meta(fd, 0, m[0])).empty()) {
-        if (m[0].psize < 512 || (m[0].psize & (m[0].psize - 1)) != 0) {
-            why = "its page size is not one LMDB writes";
-        } else {
-            why = read_meta(fd, m[0].psize, m[1]);
-        }
-    }
-    /* the size again, after the meta pages: a commit that another process
-     * made meanwhile wrote its pages before its meta page, so the file is
-     * now at least as long as the meta page read says; the size taken
-     * before them could be older than that commit */
-    if (why.empty() && fstat(fd, &st) != 0) {
-        why = std::string("cannot stat it: ") + std::strerror(errno);
-    }
+    std::string why = unwhole(fd, true);
     close(fd);
-    if (why.empty()) {
-        /* LMDB opens the meta page of the later transaction */
-        const meta &last = m[1].txnid > m[0].txnid ? m[1] : m[0];
-        uint64_t need = (last.last_pg + 1) * last.psize;
-        if (need > static_cast<uint64_t>(st.st_size)) {
-            why = "it is cut short: " + std::to_string(st.st_size)
-                  + " bytes, where its last commit needs "
-                  + std::to_string(need)
-                  + "; restore it from a backup (seam-oauth restore)";
-        }
-    }
     return why.empty() ? "" : "the store file \"" + path + "\": " + why;
+}
+
+std::string
+check_lmdb_file(const std::string &path)
+{
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return std::string("cannot read it: ") + std::strerror(errno);
+    }
+    std::string why = unwhole(fd, false);
+    close(fd);
+    return why;
 }
 
 /* Whether `user` may pass through every directory above `path`. */

@@ -47,6 +47,10 @@ std::string create_store(const store_options &options, const store_user &user);
  * its last committed page within the file. "" when whole (or missing). */
 std::string check_data_file(const std::string &dir);
 
+/* The same checks of any LMDB data file (a backup): "" when LMDB may map
+ * it, else why not ("it is cut short: ..."), without its path. */
+std::string check_lmdb_file(const std::string &path);
+
 /* The owner of an existing directory, for files a tool running as root
  * creates in it (the CLI); `any` when the directory does not exist. */
 store_user owner_of(const std::string &dir);

@@ -10,31 +10,13 @@ use File::Temp ();
 use POSIX ();
 use Time::HiRes qw(time sleep);
 
-my $hold = $ENV{SEAM_OAUTH_TEST_HOLD} || "$Test::Nginx::Seam::REPO/build/seam-test-hold";
+my $hold = lock_holder();
 ok(-x $hold, "the lock holder $hold is built (make prove builds it)") or BAIL_OUT('no lock holder');
 
 # ten owners: one account's sign-ins at once are throttled as one (t/130)
 my @owners = map { "owner$_\@example.com" } 1 .. 10;
 my $n = start_nginx(http_config => http_config(), config => server_config(),
                     workers => 2, users => ["$OWNER $PASSWORD", map { "$_ $PASSWORD" } @owners]);
-
-# Holds the store's write lock for `seconds`; returns once it has it.
-sub hold_lock {
-    my ($seconds) = @_;
-    pipe my $r, my $w or die "pipe: $!";
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        close $r;
-        open STDOUT, '>&', $w or POSIX::_exit(1);
-        { exec { $hold } $hold, $n->store, $seconds; }
-        POSIX::_exit(127);
-    }
-    close $w;
-    my $line = <$r>;
-    close $r;
-    die "the lock holder did not take the lock\n" unless ($line // '') =~ /^held/;
-    return $pid;
-}
 
 # A redemption in a child process; its status and token go to `file`.
 sub redeem_in_child {
@@ -54,7 +36,7 @@ sub redeem_in_child {
 # still comes, and its token works.
 my $dir = File::Temp->newdir;
 my $code = obtain_code($n);
-my $holder = hold_lock(3);
+my $holder = hold_lock($n->store, 3);
 my $pid = redeem_in_child($code, "$dir/one");
 sleep 0.5;
 ok($n->reload, 'reload while the redemption waits for the store');

@@ -4,7 +4,9 @@
  * (LMDB serializes writers across processes).
  */
 #include "audit.h"
+#include "backup.h"
 #include "crypto.h"
+#include "listing.h"
 #include "login_check.h"
 #include "password.h"
 #include "revocation.h"
@@ -12,6 +14,7 @@
 #include "store_files.h"
 #include "sweep.h"
 #include "users.h"
+#include "verify.h"
 
 #include <fcntl.h>
 #include <pwd.h>
@@ -42,17 +45,28 @@ const char *usage_text =
     "  user passwd EMAIL    set an owner's password\n"
     "  user remove EMAIL    remove an owner and revoke its grants\n"
     "  user list            list owners\n"
-    "  grant list           list grants (connections to clients)\n"
+    "  grant list [--user EMAIL|USER_ID] [--client ID] [--json]\n"
+    "                       list grants (connections to clients), of one\n"
+    "                       owner and/or one client; --json: one JSON array\n"
     "  grant revoke ID      revoke one grant and all its tokens\n"
     "  grant revoke --user EMAIL|USER_ID\n"
     "                       disconnect one owner: every grant, session and\n"
     "                       code not yet redeemed\n"
     "  sweep                delete expired codes, tokens and grants\n"
     "  stats                store usage\n"
+    "  backup [--force] DEST\n"
+    "                       copy the store, compacted, into the new file DEST\n"
+    "                       (mode 0600, owned like the store), while nginx\n"
+    "                       runs; --force replaces an existing DEST\n"
+    "  restore SRC          replace the store's data with the backup SRC,\n"
+    "                       once verified; nginx must be stopped\n"
+    "  verify [--file PATH] check that the store (or the backup PATH) is\n"
+    "                       whole and every record decodes; exit 1 if not\n"
     "\n"
     "The store is --store DIR, else $SEAM_OAUTH_STORE, else "
     "/var/lib/seam-oauth.\n"
-    "user add, user remove and grant revoke are written to the audit log:\n"
+    "user add, user remove, grant revoke and restore are written to the\n"
+    "audit log:\n"
     "--audit-log PATH (or syslog), else $SEAM_OAUTH_AUDIT_LOG, else\n"
     "/var/log/seam-oauth/audit.log when that directory exists (the Debian\n"
     "package's); a command that cannot write it changes nothing.\n"
@@ -158,17 +172,6 @@ usage()
     return 2;
 }
 
-std::string
-format_time(uint64_t t)
-{
-    char buf[32];
-    time_t tt = static_cast<time_t>(t);
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 /* One line from stdin, or a prompt without echo on a terminal (asked
  * twice so that a typo does not lock the owner out). */
 bool
@@ -231,7 +234,7 @@ user_command(seam::store &s, const std::vector<std::string> &args)
     if (args.size() == 1 && args[0] == "list") {
         for (const auto &[email, u] : seam::list_users(s)) {
             std::cout << email << "\t" << u.user_id << "\t"
-                      << format_time(u.created_at) << "\n";
+                      << seam::format_time(u.created_at) << "\n";
         }
         return 0;
     }
@@ -298,20 +301,29 @@ int
 grant_command(seam::store &s, const std::vector<std::string> &args)
 {
     uint64_t now = static_cast<uint64_t>(time(nullptr));
-    if (args.size() == 1 && args[0] == "list") {
-        auto users = seam::list_users(s);
-        for (const auto &g : seam::list_grants(s, now)) {
-            std::string email = "-";
-            for (const auto &[e, u] : users) {
-                if (u.user_id == g.grant.user_id) {
-                    email = e;
-                }
+    if (!args.empty() && args[0] == "list") {
+        seam::grant_filter filter;
+        bool json = false;
+        for (size_t i = 1; i < args.size(); i++) {
+            if (args[i] == "--json") {
+                json = true;
+            } else if (i + 1 < args.size()
+                       && (args[i] == "--user" || args[i] == "--client"))
+            {
+                (args[i] == "--user" ? filter.user : filter.client_id) =
+                    args[i + 1];
+                i++;
+            } else {
+                return usage();
             }
-            std::cout << g.grant_id << "\t" << g.grant.client_id << "\t"
-                      << email << "\t" << g.grant.user_id << "\t"
-                      << (g.grant.scope.empty() ? "-" : g.grant.scope)
-                      << "\t" << format_time(g.grant.created_at) << "\t"
-                      << g.live_tokens << " live token(s)\n";
+        }
+        auto rows = seam::grant_rows(s, now, filter);
+        if (json) {
+            std::cout << seam::grants_json(rows) << "\n";
+            return 0;
+        }
+        for (const auto &row : rows) {
+            std::cout << seam::grant_line(row) << "\n";
         }
         return 0;
     }
@@ -356,6 +368,57 @@ grant_command(seam::store &s, const std::vector<std::string> &args)
         return 0;
     }
     return usage();
+}
+
+/* What a backup or a restore did; a copy that did not verify is shown. */
+int
+report_outcome(const seam::backup_outcome &out, const std::string &file)
+{
+    if (out.ok) {
+        std::cout << out.message << "\n";
+        return 0;
+    }
+    if (!out.report.sound()) {
+        std::cerr << seam::describe(out.report, "\"" + file + "\"");
+    }
+    std::cerr << "seam-oauth: " << out.message << "\n";
+    return 1;
+}
+
+int
+backup_command(seam::store &s, const seam::store_user &owner,
+               const std::vector<std::string> &args)
+{
+    bool replace = args.size() == 2 && args[0] == "--force";
+    if (args.size() != (replace ? 2u : 1u)) {
+        return usage();
+    }
+    const std::string &dest = args.back();
+    return report_outcome(seam::backup_store(s, dest, owner, replace),
+                          dest);
+}
+
+int
+verify_command(const std::string &path, const std::vector<std::string> &args)
+{
+    seam::verify_report r;
+    std::string what;
+    if (args.empty()) {
+        r = seam::verify_store(path);
+        what = "the store \"" + path + "\"";
+        /* the lock.mdb a first reader made, as any command leaves it */
+        std::string handed = seam::hand_over(path, seam::owner_of(path));
+        if (!handed.empty()) {
+            std::cerr << "seam-oauth: " << handed << "\n";
+        }
+    } else if (args.size() == 2 && args[0] == "--file") {
+        r = seam::verify_file(args[1]);
+        what = "the file \"" + args[1] + "\"";
+    } else {
+        return usage();
+    }
+    std::cout << seam::describe(r, what);
+    return r.sound() ? 0 : 1;
 }
 
 /* Who the store's files must belong to: nothing to do unless root; the
@@ -415,10 +478,34 @@ main(int argc, char **argv)
         return args.empty() ? 2 : 0;
     }
 
+    std::string command = args[0];
+    args.erase(args.begin());
     try {
+        /* these two never open the store here: verify reads it in a
+         * child process, and a restore needs it closed by everyone */
+        if (command == "verify") {
+            return verify_command(path, args);
+        }
         seam::store_user owner;
         if (!store_owner(path, owner_name, owner)) {
             return 1;
+        }
+        if (command == "restore") {
+            if (args.size() != 1) {
+                return usage();
+            }
+            /* a restore brings back what was revoked since the backup:
+             * audited like a revocation */
+            if (!audit.open(audit_log)) {
+                return 1;
+            }
+            int rc = report_outcome(seam::restore_store(path, args[0], owner),
+                                    args[0]);
+            if (rc == 0) {
+                audit.write({seam::event_kind::store_restored, "", "", "",
+                             ""});
+            }
+            return rc;
         }
         std::string error = seam::prepare_store(path, owner);
         if (!error.empty()) {
@@ -436,8 +523,6 @@ main(int argc, char **argv)
             std::cerr << "seam-oauth: " << handed << "\n";
         }
 
-        std::string command = args[0];
-        args.erase(args.begin());
         /* the commands that change who may connect are audited */
         bool changes = (command == "user" && !args.empty()
                         && (args[0] == "add" || args[0] == "remove"))
@@ -451,6 +536,9 @@ main(int argc, char **argv)
         }
         if (command == "grant") {
             return grant_command(s, args);
+        }
+        if (command == "backup") {
+            return backup_command(s, owner, args);
         }
         if (command == "sweep" && args.empty()) {
             auto c = seam::sweep_expired(s,

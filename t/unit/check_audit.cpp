@@ -82,7 +82,8 @@ START_TEST(counted_only)
                          event_kind::refresh_ok, event_kind::refresh_replay,
                          event_kind::token_revoked, event_kind::grant_revoked,
                          event_kind::owner_disconnected,
-                         event_kind::owner_added, event_kind::owner_removed})
+                         event_kind::owner_added, event_kind::owner_removed,
+                         event_kind::store_restored})
     {
         ck_assert(audited(k));
     }

@@ -339,6 +339,61 @@ START_TEST(room_written_past_the_end_only)
 }
 END_TEST
 
+/* A copy to verify is opened for reading only: nothing created or
+ * written, a data file without a lock file beside it. */
+START_TEST(read_only_open)
+{
+    std::string dir = make_temp_dir();
+    store_options o;
+    o.path = dir;
+    {
+        store s(o);
+        txn t = s.begin_write();
+        t.put(table::users, "k", "v");
+        t.commit();
+    }
+    store_options ro = o;
+    ro.read_only = true;
+    {
+        store s(ro);
+        txn t = s.begin_read();
+        ck_assert_std_eq(std::string(t.get(table::users, "k").value()), "v");
+        bool refused = false;
+        try {
+            s.begin_write();
+        } catch (const store_error &) {
+            refused = true;
+        }
+        ck_assert(refused);
+    }
+    /* a missing directory is not made */
+    ro.path = dir + "/none";
+    bool failed = false;
+    try {
+        store s(ro);
+    } catch (const store_error &) {
+        failed = true;
+    }
+    ck_assert(failed);
+    ck_assert_int_ne(access(ro.path.c_str(), F_OK), 0);
+
+    /* the data file alone, with no lock file made beside it */
+    std::string other = make_temp_dir();
+    std::string file = other + "/copy.mdb";
+    ck_assert_int_eq(link((dir + "/data.mdb").c_str(), file.c_str()), 0);
+    ro.path = file;
+    ro.single_file = true;
+    {
+        store s(ro);
+        txn t = s.begin_read();
+        ck_assert(t.get(table::users, "k").has_value());
+    }
+    ck_assert_int_ne(access((file + "-lock").c_str(), F_OK), 0);
+    remove_dir(other);
+    remove_dir(dir);
+}
+END_TEST
+
 Suite *
 store_suite()
 {
@@ -353,6 +408,7 @@ store_suite()
     tcase_add_test(tc, meta_sync_option);
     tcase_add_test(tc, room_kept_ahead);
     tcase_add_test(tc, room_written_past_the_end_only);
+    tcase_add_test(tc, read_only_open);
     suite_add_tcase(s, tc);
     return s;
 }

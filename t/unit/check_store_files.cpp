@@ -37,24 +37,6 @@ closed_store()
     return dir;
 }
 
-off_t
-size_of(const std::string &file)
-{
-    struct stat st;
-    ck_assert_int_eq(stat(file.c_str(), &st), 0);
-    return st.st_size;
-}
-
-void
-overwrite(const std::string &file, off_t at, const std::string &bytes)
-{
-    int fd = open(file.c_str(), O_WRONLY);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(pwrite(fd, bytes.data(), bytes.size(), at),
-                     static_cast<ssize_t>(bytes.size()));
-    close(fd);
-}
-
 store_user
 nobody()
 {
@@ -155,6 +137,28 @@ START_TEST(damaged)
 }
 END_TEST
 
+/* Any data file, such as a backup: the same checks, its own words (no
+ * advice to restore what is itself the backup). */
+START_TEST(any_file)
+{
+    std::string dir = closed_store();
+    std::string file = dir + "/data.mdb";
+    ck_assert_std_eq(check_lmdb_file(file), "");
+    off_t size = size_of(file);
+    ck_assert_int_eq(truncate(file.c_str(), size / 2), 0);
+    std::string why = check_lmdb_file(file);
+    ck_assert_contains(why, "it is cut short: " + std::to_string(size / 2)
+                            + " bytes, where its last commit needs ");
+    ck_assert_not_contains(why, "restore");
+    ck_assert_int_eq(truncate(file.c_str(), 0), 0);
+    ck_assert_std_eq(check_lmdb_file(file), "it is empty");
+    ck_assert_std_eq(check_lmdb_file(dir + "/none"),
+                     "cannot read it: No such file or directory");
+    ck_assert_std_eq(check_lmdb_file(dir), "it is not a regular file");
+    remove_dir(dir);
+}
+END_TEST
+
 START_TEST(users_and_kinds)
 {
     /* files of root's read as another user's: as make test runs, as
@@ -212,6 +216,7 @@ store_files_suite()
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, check_during_commits);
     tcase_add_test(tc, damaged);
+    tcase_add_test(tc, any_file);
     tcase_add_test(tc, users_and_kinds);
     suite_add_tcase(s, tc);
     return s;

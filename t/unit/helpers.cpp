@@ -1,7 +1,10 @@
 #include "helpers.h"
+#include "backup.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -58,6 +61,24 @@ remove_unit_tmp_root()
     }
 }
 
+off_t
+size_of(const std::string &file)
+{
+    struct stat st;
+    ck_assert_int_eq(stat(file.c_str(), &st), 0);
+    return st.st_size;
+}
+
+void
+overwrite(const std::string &file, off_t at, const std::string &bytes)
+{
+    int fd = open(file.c_str(), O_WRONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(pwrite(fd, bytes.data(), bytes.size(), at),
+                     static_cast<ssize_t>(bytes.size()));
+    close(fd);
+}
+
 std::string
 make_temp_dir()
 {
@@ -101,10 +122,11 @@ temp_store::temp_store(size_t map_size) : dir_(make_temp_dir())
 seam::redemption
 redeem_fresh_code(seam::store &s, const std::string &user,
                   const std::string &scope, uint64_t issued_at,
-                  uint64_t redeemed_at, uint64_t refresh_ttl)
+                  uint64_t redeemed_at, uint64_t refresh_ttl,
+                  const std::string &client)
 {
     seam::code_record c;
-    c.client_id = "seam";
+    c.client_id = client;
     c.redirect_uri = "https://x.integrations.getseam.com/cb";
     c.user_id = user;
     c.scope = scope;
@@ -112,7 +134,7 @@ redeem_fresh_code(seam::store &s, const std::string &user,
     ck_assert(code.has_value());
     seam::redemption_request req;
     req.code = *code;
-    req.client_id = "seam";
+    req.client_id = client;
     req.redirect_uri = c.redirect_uri;
     req.now = redeemed_at;
     req.access_token_ttl = 3600;
@@ -132,6 +154,16 @@ time_of(std::string_view bytes)
         ms = ms << 8 | static_cast<unsigned char>(bytes[i]);
     }
     return ms;
+}
+
+std::string
+backup_copy(seam::store &s)
+{
+    std::string path = make_temp_dir() + "/copy.mdb";
+    seam::backup_outcome out =
+        seam::backup_store(s, path, seam::store_user{}, false);
+    ck_assert_msg(out.ok, "%s", out.message.c_str());
+    return path;
 }
 
 int

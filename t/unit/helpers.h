@@ -12,6 +12,7 @@
 #include "store.h"
 
 #include <check.h>
+#include <sys/types.h>
 /* check.h's deprecated fail() macro breaks <ios> (basic_ios::fail) */
 #undef fail
 
@@ -67,13 +68,14 @@ without_refresh_token(Request &r)
     r.refresh_token_ttl = 0;
 }
 
-/* A code of the client "seam" for `user`, issued at `issued_at` and
- * redeemed at `redeemed_at` (access token: an hour; refresh token:
- * `refresh_ttl`, 0 for none); the redemption, which must succeed. */
+/* A code of `client` for `user`, issued at `issued_at` and redeemed at
+ * `redeemed_at` (access token: an hour; refresh token: `refresh_ttl`, 0
+ * for none); the redemption, which must succeed. */
 seam::redemption redeem_fresh_code(seam::store &s, const std::string &user,
                                    const std::string &scope,
                                    uint64_t issued_at, uint64_t redeemed_at,
-                                   uint64_t refresh_ttl);
+                                   uint64_t refresh_ttl,
+                                   const std::string &client = "seam");
 
 /* The 6 leading bytes of a secret's raw form or of its store key, as the
  * issue time in milliseconds (secrets.h), decoded here independently of
@@ -87,6 +89,11 @@ uint64_t time_of(std::string_view bytes);
 const std::string &unit_tmp_root();
 void make_unit_tmp_root();
 void remove_unit_tmp_root();
+
+/* The size of `file`, which must exist. */
+off_t size_of(const std::string &file);
+/* `bytes` written over `file` at `at`. */
+void overwrite(const std::string &file, off_t at, const std::string &bytes);
 
 /* A fresh directory (mkdtemp) under the run's root. */
 std::string make_temp_dir();
@@ -110,6 +117,10 @@ private:
     std::string dir_;
     std::unique_ptr<seam::store> store_;
 };
+
+/* A compacted copy of `s` (backup.h, as seam-oauth backup makes it) in a
+ * new directory: its path. */
+std::string backup_copy(seam::store &s);
 
 /* Puts 3000-byte values under "filler0", "filler1", ... in the meta table,
  * one per transaction, until the map is full; returns how many fit. */

@@ -43,6 +43,9 @@ main()
     srunner_add_suite(sr, password_suite());
     srunner_add_suite(sr, server_metadata_suite());
     srunner_add_suite(sr, secrets_suite());
+    srunner_add_suite(sr, verify_suite());
+    srunner_add_suite(sr, backup_suite());
+    srunner_add_suite(sr, listing_suite());
 
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

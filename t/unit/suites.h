@@ -39,3 +39,6 @@ Suite *page_template_suite();
 Suite *password_suite();
 Suite *server_metadata_suite();
 Suite *secrets_suite();
+Suite *verify_suite();
+Suite *backup_suite();
+Suite *listing_suite();

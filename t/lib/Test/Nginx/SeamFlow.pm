@@ -9,6 +9,7 @@ use warnings;
 
 use Exporter 'import';
 use JSON::PP ();
+use POSIX ();
 
 # Test::Nginx::Seam is loaded by the test file itself (it must be the first
 # Test::Base import); its functions are called by their full names here.
@@ -19,7 +20,7 @@ sub parse_location { Test::Nginx::Seam::parse_location(@_) }
 our @EXPORT = qw(
     $OWNER $PASSWORD $SEAM_REDIRECT http_config server_config
     login_page login obtain_code exchange obtain_token api_call json
-    cookies_of
+    cookies_of lock_holder hold_lock
 );
 
 our $OWNER = 'owner@example.com';
@@ -185,6 +186,33 @@ sub obtain_token {
     my $r = exchange($n, scalar obtain_code($n, %o));
     die "exchange failed: $r->{status} $r->{body}" unless $r->{status} == 200;
     return $r->{json}{access_token};
+}
+
+# The store's write-lock holder (t/tools/hold_write_lock.cpp; make prove
+# builds it).
+sub lock_holder {
+    return $ENV{SEAM_OAUTH_TEST_HOLD} || "$Test::Nginx::Seam::REPO/build/seam-test-hold";
+}
+
+# Opens the store in a process of its own and holds its write lock for
+# `seconds`, as a long commit of another process would; returns that
+# process's pid once it has the lock.
+sub hold_lock {
+    my ($store, $seconds) = @_;
+    my $hold = lock_holder();
+    pipe my $r, my $w or die "pipe: $!";
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        close $r;
+        open STDOUT, '>&', $w or POSIX::_exit(1);
+        { exec { $hold } $hold, $store, $seconds; }
+        POSIX::_exit(127);
+    }
+    close $w;
+    my $line = <$r>;
+    close $r;
+    die "the lock holder did not take the lock\n" unless ($line // '') =~ /^held/;
+    return $pid;
 }
 
 sub api_call {
