@@ -282,6 +282,11 @@ ok(@commands >= 8, 'the CLI lists its commands (' . scalar(@commands) . ')');
 for my $c (@commands) {
     like($man, qr/^\Q$c\E\b/m, "man seam-oauth documents \"$c\"");
 }
+my %options = map { $_ => 1 } $help =~ /(--[a-z][a-z-]*)/g;
+ok(keys(%options) >= 8, 'the CLI names its options (' . join(' ', sort keys %options) . ')');
+for my $o (sort keys %options) {
+    like($man, qr/(?<![\w-])\Q$o\E\b/, "man seam-oauth documents $o");
+}
 
 # README's table of what the package installs names only what is there
 my $debian = readme_section('Installing on Debian');
@@ -487,6 +492,47 @@ my $meta = http($srv, 'GET', '/.well-known/oauth-authorization-server');
 is((json($meta->{body}) // {})->{token_endpoint}, 'https://auth.example.com/oauth/token',
    'the metadata names the issuer\'s token endpoint');
 
+# ---------------------------------------------------------------- README's metrics and audit log
+
+# The block of README's that shows them: each command run as written (the
+# test's port added to https://127.0.0.1/), its output against its `#`
+# lines, where "…" stands for anything.
+my ($watch) = grep { m{/metrics} } code_blocks($debian, 'sh');
+ok($watch, 'README shows the metrics and the audit log');
+my @steps;
+for my $line (split /\n/, $watch // '') {
+    if ($line =~ /^# ?(.*)$/) { push @{ $steps[-1][1] }, $1 if @steps; next }
+    push @steps, [$line, []] if length $line;
+}
+is(scalar @steps, 2, 'two commands: the metrics and the audit log');
+for my $step (@steps) {
+    my ($command, $expect) = @$step;
+    (my $run = $command) =~ s{https://127\.0\.0\.1/}{https://127.0.0.1:$port/}g;
+    my ($crc, $cout, $cerr) = cmd(['bash', '-c', $run], timeout => 30);
+    is($crc, 0, "README's $command") or diag($cerr);
+    my @got = split /\n/, $cout;
+    is(scalar @got, scalar @$expect, 'prints ' . scalar(@$expect) . ' lines') or diag($cout);
+    for my $i (0 .. $#$expect) {
+        my $re = join '.*?', map { quotemeta } split /…/, $expect->[$i], -1;
+        like($got[$i] // '', qr/^$re$/, "line " . ($i + 1) . ": $expect->[$i]");
+    }
+}
+my $audit = "$logdir/audit.log";
+my @events = map { json($_) } split /\n/, slurp($audit);
+is_deeply([map { $_->{event} . ($_->{result} ? ":$_->{result}" : '') } @events],
+          ['owner_added', 'sign_in:ok', 'consent:approved', 'grant_created'],
+          "$audit: the CLI's owner_added, then nginx's sign-in, consent and grant");
+is($events[0]{source}, 'cli', 'owner_added from the CLI');
+is($events[0]{operator}, 'root', 'run by root');
+is($events[3]{user_id}, $user_id, 'the grant is the owner\'s');
+unlike(slurp($audit), qr/\Q$PASSWORD\E|\Q$code\E|\Q$token\E|\Q$secret\E/, 'no password, code, token or secret in it');
+my $scrape = http($srv, 'GET', '/metrics');
+is($scrape->{status}, 200, 'GET /metrics from 127.0.0.1');
+like($scrape->{body}, qr/^seam_oauth_redemptions_total\{result="invalid_client"\} 1$/m,
+     'the refused secret counted as invalid_client');
+like($scrape->{body}, qr/^seam_oauth_bearer_checks_total\{result="ok"\} 2$/m,
+     'the two API calls with the token counted as bearer ok');
+
 my $log = slurp("$dir/run/error.log");
 like($log, qr/seam_oauth: store "\Q$store\E" open/, "the workers opened $store");
 Test::Nginx::Seam::_clean_log_checks($log, 'nginx of README\'s configuration');
@@ -508,11 +554,19 @@ kill USR1 => $nginx_pid;
 select undef, undef, undef, 0.5;
 my $after = api_call($srv, $token, '/intercoms');
 is($after->{status}, 200, 'a request after the reopen');
+my $refresh = exchange($srv, undef, fields => [grant_type => 'refresh_token', refresh_token => $t->{json}{refresh_token},
+                                               client_id => 'seam', client_secret => $secret]);
+is($refresh->{status}, 200, 'a refresh after the reopen') or diag($refresh->{body});
 select undef, undef, undef, 0.2;
 ok($rotated && -s $access, "nginx writes into the new $access")
     or diag(substr(slurp("$dir/run/error.log"), $from));
 ok($rotated && -s "$access.1" == $rotated, 'and no longer into the rotated one');
 unlike(substr(slurp("$dir/run/error.log"), $from), qr/\[(?:alert|crit|emerg)\]/, 'the reopen logged no [alert], [crit] or [emerg]');
+ok(-s "$audit.1", "$audit.1: the rotated audit log");
+is_deeply([map { json($_)->{event} } split /\n/, slurp($audit)], ['refresh'],
+          "the refresh is the first line of the new $audit");
+is(scalar(split /\n/, slurp("$audit.1")), 4, "and the four lines before it are in $audit.1");
+inode_is($audit, 'file', '0640', 'www-data', 'adm');
 
 ok(stop_nginx(), 'nginx stopped by its PID');
 
