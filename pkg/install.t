@@ -24,6 +24,7 @@ use utf8;
 use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
+use Test::Nginx::Readme;
 use Cwd qw(abs_path);
 use Digest::SHA ();
 use File::Find ();
@@ -105,27 +106,6 @@ sub snapshot_etc_nginx {
         $snap{$_} = $i;
     } }, '/etc/nginx');
     return \%snap;
-}
-
-my $readme = do {
-    open my $fh, '<:encoding(UTF-8)', "$repo/README.md" or die "README.md: $!\n";
-    local $/;
-    <$fh>;
-};
-
-# a "## " section of README, up to the next one
-sub readme_section {
-    my ($title) = @_;
-    my ($section) = $readme =~ /^## \Q$title\E\n(.*?)(?=^## )/ms
-        or die "README.md has no section \"$title\"\n";
-    return $section;
-}
-
-sub code_blocks {
-    my ($text, $lang) = @_;
-    my @blocks;
-    push @blocks, $1 while $text =~ /^```\Q$lang\E\n(.*?)^```$/msg;
-    return @blocks;
 }
 
 # ---------------------------------------------------------------- before anything
@@ -497,25 +477,14 @@ is((json($meta->{body}) // {})->{token_endpoint}, 'https://auth.example.com/oaut
 # The block of README's that shows them: each command run as written (the
 # test's port added to https://127.0.0.1/), its output against its `#`
 # lines, where "…" stands for anything.
-my ($watch) = grep { m{/metrics} } code_blocks($debian, 'sh');
-ok($watch, 'README shows the metrics and the audit log');
-my @steps;
-for my $line (split /\n/, $watch // '') {
-    if ($line =~ /^# ?(.*)$/) { push @{ $steps[-1][1] }, $1 if @steps; next }
-    push @steps, [$line, []] if length $line;
-}
-is(scalar @steps, 2, 'two commands: the metrics and the audit log');
+my @steps = grep { $_->[0] =~ m{/metrics |audit\.log} } @{ (readme_commands($debian))[0] };
+is(scalar @steps, 2, 'README shows two commands: the metrics and the audit log');
 for my $step (@steps) {
     my ($command, $expect) = @$step;
     (my $run = $command) =~ s{https://127\.0\.0\.1/}{https://127.0.0.1:$port/}g;
     my ($crc, $cout, $cerr) = cmd(['bash', '-c', $run], timeout => 30);
     is($crc, 0, "README's $command") or diag($cerr);
-    my @got = split /\n/, $cout;
-    is(scalar @got, scalar @$expect, 'prints ' . scalar(@$expect) . ' lines') or diag($cout);
-    for my $i (0 .. $#$expect) {
-        my $re = join '.*?', map { quotemeta } split /…/, $expect->[$i], -1;
-        like($got[$i] // '', qr/^$re$/, "line " . ($i + 1) . ": $expect->[$i]");
-    }
+    prints_ok($cout, $expect, $command, {}, exact => 1);
 }
 my $audit = "$logdir/audit.log";
 my @events = map { json($_) } split /\n/, slurp($audit);

@@ -47,4 +47,21 @@ record(http_answer &a, event e)
     a.events.push_back(std::move(e));
 }
 
+/* 405 for a method the endpoint does not take; `allow`: "GET, POST". */
+inline http_answer
+method_not_allowed(const std::string &allow)
+{
+    http_answer a;
+    a.status = 405;
+    a.content_type = "text/plain";
+    std::string methods = allow;
+    size_t comma = methods.rfind(", ");
+    if (comma != std::string::npos) {
+        methods.replace(comma, 2, " or ");
+    }
+    a.body = methods + "\n";
+    a.headers.emplace_back("Allow", allow);
+    return a;
+}
+
 }  // namespace seam

@@ -13,6 +13,7 @@ use utf8;
 use lib 't/lib';
 use Test::Nginx::Seam;
 use Test::Nginx::SeamFlow;
+use Test::Nginx::Readme;
 use File::Temp ();
 use IO::Socket::INET;
 use JSON::PP ();
@@ -24,57 +25,6 @@ my $python = '/usr/bin/python3';
 my $README_PORT = 8080;
 
 # ---------------------------------------------------------------- README
-
-my $readme = do {
-    open my $fh, '<:encoding(UTF-8)', "$repo/README.md" or die "README.md: $!\n";
-    local $/;
-    <$fh>;
-};
-
-# A section's code blocks: ```sh blocks as [command, [expected lines]]
-# pairs, and the lines of its plain ``` blocks (what a command prints).
-sub readme_section {
-    my ($title) = @_;
-    my ($section) = $readme =~ /^### \Q$title\E\n(.*?)^##/ms
-        or die "README.md has no section \"$title\"\n";
-    my (@commands, @printed);
-    while ($section =~ /^```(sh)?\n(.*?)^```/msg) {
-        my ($sh, $body) = ($1, $2);
-        my @lines = split /\n/, $body;
-        if (!$sh) {
-            push @printed, grep { /\S/ } @lines;
-            next;
-        }
-        while (@lines) {
-            my $line = shift @lines;
-            next if $line !~ /\S/;
-            die "README flow: an expected line without its command: $line\n" if $line =~ /^#/;
-            my $cmd = $line;
-            $cmd .= "\n" . shift @lines while $cmd =~ /\\$/ && @lines;
-            my @expect;
-            push @expect, (shift @lines) =~ s/^#\s?//r while @lines && $lines[0] =~ /^#/;
-            push @commands, [$cmd, \@expect];
-        }
-    }
-    return (\@commands, \@printed);
-}
-
-# Each line of `expected` matches a line of `output`, in order; "…" is
-# any text. One assertion per line.
-sub prints_ok {
-    my ($output, $expected, $title, $ports) = @_;
-    my @got = map { s/\r$//r } split /\n/, $output;
-    my $at = 0;
-    for my $line (@$expected) {
-        my $want = $line =~ s/127\.0\.0\.1:(\d+)/"127.0.0.1:" . ($ports->{$1} \/\/ $1)/ger;
-        my $re = join '.*', map { quotemeta } split /…/, $want, -1;
-        my $found;
-        while ($at < @got) {
-            if ($got[$at++] =~ /^$re$/) { $found = 1; last }
-        }
-        ok($found, "README: $title: prints \"$line\"") or diag("it printed:\n$output");
-    }
-}
 
 # ---------------------------------------------------------------- the demo
 
@@ -176,13 +126,13 @@ sub follow {
 
 # ---------------------------------------------------------------- the store's accounts
 
-my ($commands) = readme_section('The flow by hand');
+my ($commands) = readme_commands(readme_section('The flow by hand', 3));
 ok(@$commands >= 7, 'README\'s "The flow by hand" has its commands (' . scalar(@$commands) . ')');
 follow('the flow by hand', $commands, 'run');
 
 # ---------------------------------------------------------------- the device cloud's
 
-my ($cloud, $printed) = readme_section("With the device cloud's own accounts");
+my ($cloud, $printed) = readme_commands(readme_section("With the device cloud's own accounts", 3));
 my $start = shift @$cloud;
 is($start->[0], 'make run LOGIN=device-cloud', 'the section starts the demo with make run LOGIN=device-cloud');
 ok(@$cloud >= 2, 'and has its commands (' . scalar(@$cloud) . ')');

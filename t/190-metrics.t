@@ -60,14 +60,6 @@ sub scrape {
     return (\%v, $doc);
 }
 
-sub post_form {
-    my ($srv, $path, @fields) = @_;
-    my $r = http($srv, 'POST', $path,
-                 headers => [ 'Content-Type' => 'application/x-www-form-urlencoded' ],
-                 body => form_encode(@fields));
-    $r->{json} = json($r->{body});
-    return $r;
-}
 
 my @seam = (client_id => 'seam', client_secret => 'seamsecret');
 

@@ -37,14 +37,6 @@ sub lines_of {
            grep { /\S/ } split /\n/, Test::Nginx::Seam::_slurp($path);
 }
 
-sub post_form {
-    my ($srv, $path, @fields) = @_;
-    my $r = http($srv, 'POST', $path,
-                 headers => [ 'Content-Type' => 'application/x-www-form-urlencoded' ],
-                 body => form_encode(@fields));
-    $r->{json} = json($r->{body});
-    return $r;
-}
 
 # ---------------------------------------------------------------- traffic
 

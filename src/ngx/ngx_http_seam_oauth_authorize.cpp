@@ -80,13 +80,8 @@ ngx_http_seam_oauth_authorize_handler(ngx_http_request_t *r)
     }
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        seam::http_answer  a;
-
-        a.status = NGX_HTTP_NOT_ALLOWED;
-        a.content_type = "text/plain";
-        a.body = "GET or POST\n";
-        a.headers.emplace_back("Allow", "GET, POST");
-        return ngx_http_seam_oauth_send(r, a);
+        return ngx_http_seam_oauth_send(r,
+                   seam::method_not_allowed("GET, POST"));
     }
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {

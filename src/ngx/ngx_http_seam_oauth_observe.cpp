@@ -305,11 +305,8 @@ ngx_http_seam_oauth_metrics_handler(ngx_http_request_t *r)
     ngx_http_seam_oauth_main_conf_t  *smcf = ngx_http_seam_oauth_main_conf(r);
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        a.status = NGX_HTTP_NOT_ALLOWED;
-        a.content_type = "text/plain";
-        a.body = "GET or HEAD\n";
-        a.headers.emplace_back("Allow", "GET, HEAD");
-        return ngx_http_seam_oauth_send(r, a);
+        return ngx_http_seam_oauth_send(r,
+                   seam::method_not_allowed("GET, HEAD"));
     }
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {

@@ -20,7 +20,7 @@ sub parse_location { Test::Nginx::Seam::parse_location(@_) }
 our @EXPORT = qw(
     $OWNER $PASSWORD $SEAM_REDIRECT http_config server_config
     login_page login obtain_code exchange obtain_token api_call json
-    cookies_of lock_holder hold_lock
+    cookies_of lock_holder hold_lock post_form
 );
 
 our $OWNER = 'owner@example.com';
@@ -114,15 +114,10 @@ sub cookies_of {
     return join '; ', map { "$_=$jar{$_}" } sort keys %jar;
 }
 
-sub _post_form {
+sub _post_login {
     my ($n, $cookie, $headers, @fields) = @_;
-    return http($n, 'POST', '/authorize',
-        headers => [
-            'Content-Type' => 'application/x-www-form-urlencoded',
-            ($cookie ? (Cookie => $cookie) : ()),
-            @{ $headers || [] },
-        ],
-        body => form_encode(@fields));
+    return _post_form($n, '/authorize', [($cookie ? (Cookie => $cookie) : ()), @{ $headers || [] }],
+                      @fields);
 }
 
 # Loads the page and posts the form as a browser would, then answers the
@@ -139,9 +134,9 @@ sub login {
     my $cookie = cookies_of($page, split /; /, $o{cookie} // "");
     my $r = $page;
     if ($page->{status} == 200 && $page->{body} =~ /name="password"/) {
-        $r = _post_form($n, $cookie, $o{headers}, _hidden_fields($page->{body}),
-                        email => $o{email} // $OWNER,
-                        password => $o{password} // $PASSWORD);
+        $r = _post_login($n, $cookie, $o{headers}, _hidden_fields($page->{body}),
+                         email => $o{email} // $OWNER,
+                         password => $o{password} // $PASSWORD);
         $cookie = cookies_of($r, split /; /, $cookie);
     }
     if (($o{consent} // '') eq 'none') {
@@ -149,8 +144,8 @@ sub login {
         return $r;
     }
     if ($r->{status} == 200 && $r->{body} =~ /name="decision"/) {
-        $r = _post_form($n, $cookie, $o{headers}, _hidden_fields($r->{body}),
-                        decision => $o{consent} // 'approve');
+        $r = _post_login($n, $cookie, $o{headers}, _hidden_fields($r->{body}),
+                         decision => $o{consent} // 'approve');
         $r->{cookie} = cookies_of($r, split /; /, $cookie);
     } else {
         $r->{cookie} = $cookie;
@@ -173,9 +168,23 @@ sub exchange {
     my ($n, $code, %o) = @_;
     my @fields = $o{fields} ? @{ $o{fields} }
                : (code => $code, client_id => 'seam', client_secret => 'seamsecret');
-    my $r = http($n, 'POST', '/oauth/token',
+    return _post_form($n, '/oauth/token', $o{headers}, @fields);
+}
+
+# A form POSTed to `path` (the token, revocation or introspection
+# endpoint), its JSON answer decoded into {json}.
+sub post_form {
+    my ($n, $path, @fields) = @_;
+    return _post_form($n, $path, [], @fields);
+}
+
+# the form with `headers` besides its Content-Type; {json}: the answer's
+# JSON, when it is JSON
+sub _post_form {
+    my ($n, $path, $headers, @fields) = @_;
+    my $r = http($n, 'POST', $path,
         headers => [ 'Content-Type' => 'application/x-www-form-urlencoded',
-                     @{ $o{headers} || [] } ],
+                     @{ $headers || [] } ],
         body => form_encode(@fields));
     $r->{json} = json($r->{body});
     return $r;
