@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -148,6 +149,13 @@ read_in_child(const store_options &o, const std::string &name)
         /* a fault here is an expected outcome, not worth a core file */
         struct rlimit no_core = {0, 0};
         setrlimit(RLIMIT_CORE, &no_core);
+        /* and the child's death by it is the report: the default action,
+         * not a handler the process inherited (a sanitizer's would write
+         * a crash report of its own and exit 1) */
+        struct sigaction dfl {};
+        dfl.sa_handler = SIG_DFL;
+        sigaction(SIGBUS, &dfl, nullptr);
+        sigaction(SIGSEGV, &dfl, nullptr);
         std::string out;
         try {
             store s(o);

@@ -278,7 +278,7 @@ START_TEST(faulting_file_reported)
     verify_report r = verify_file(copy);
     ck_assert(!r.sound());
     ck_assert_contains(r.unusable, "the file \"" + copy + "\": its pages "
-                                   "are damaged");
+                                   "are damaged: LMDB faulted reading them (");
 }
 END_TEST
 
