@@ -42,6 +42,16 @@ base_of(const std::string &path)
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+/* Whether `a` and `b` name one file (or directory), by device and inode:
+ * a link or another spelling of a path is the same file. */
+bool
+same_file(const std::string &a, const std::string &b)
+{
+    struct stat x, y;
+    return stat(a.c_str(), &x) == 0 && stat(b.c_str(), &y) == 0
+           && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
 /* Made root's, the files would be closed to nginx's user. */
 bool
 give_to(int fd, const store_user &owner)
@@ -259,6 +269,16 @@ backup_store(store &s, const std::string &dest, const store_user &owner,
     }
 
     std::string dir = dir_of(dest), tmp, why;
+    /* there, a rename would put a copy in place of the store's own
+     * data.mdb or lock.mdb under the processes that have them open */
+    if (same_file(dir, s.path()) || same_file(dest, s.path() + "/data.mdb")
+        || same_file(dest, s.path() + "/lock.mdb"))
+    {
+        out.message = quoted(dest) + " is in the store directory "
+                      + quoted(s.path()) + " (or is one of its files): a "
+                      "backup goes elsewhere, such as /var/backups";
+        return out;
+    }
     int fd = temp_file(dir, base_of(dest), owner, tmp, why);
     if (fd < 0) {
         out.message = why;
@@ -328,6 +348,11 @@ restore_store(const std::string &dir, const std::string &src,
 {
     backup_outcome out;
     const std::string untouched = "; the store was not touched";
+    if (same_file(src, dir + "/data.mdb")) {
+        out.message = quoted(src) + " is the store's own data.mdb, not a "
+                      "backup of it" + untouched;
+        return out;
+    }
     out.report = verify_file(src);
     if (!out.report.sound()) {
         out.message = quoted(src) + " is not a sound backup" + untouched;

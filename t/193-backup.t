@@ -108,6 +108,20 @@ spit($second, 'an old backup');
 is($rc, 0, 'backup --force replaces a file') or diag($err);
 isnt(slurp($second), 'an old backup', 'it did');
 
+# never into the store directory: --force onto the live data.mdb or
+# lock.mdb would rename a copy over files the workers have open
+my %inode = map { ($_ => (stat $n->store . "/$_")[1]) } qw(data.mdb lock.mdb);
+for my $file (qw(data.mdb lock.mdb new.mdb)) {
+    my $dest = $n->store . "/$file";
+    ($rc, $out, $err) = cli($n, 'backup', '--force', $dest);
+    is($rc, 1, "backup --force into the store directory ($file): refused");
+    like($err, qr/"\Q$dest\E" is in the store directory .*a backup goes elsewhere/, "$file: it says so");
+}
+is_deeply({ map { ($_ => (stat $n->store . "/$_")[1]) } qw(data.mdb lock.mdb) }, \%inode,
+          'data.mdb and lock.mdb are the same files');
+ok(!-e $n->store . '/new.mdb', 'and nothing was added beside them');
+is(api_call($n, $after[-1][3])->{status}, 200, 'the workers go on answering');
+
 # verify, on the running store and on the backup
 ($rc, $out, $err) = cli($n, 'verify');
 is($rc, 0, 'verify: the running store is sound') or diag("$out$err");

@@ -186,6 +186,47 @@ START_TEST(backup_keeps_what_exists)
 }
 END_TEST
 
+/* Never into the store's own directory: `--force` onto data.mdb or
+ * lock.mdb (by their names, another spelling or a hard link) would have
+ * renamed a copy over the files running workers have open. A restore
+ * from the store's own data.mdb is refused too. Nothing changes. */
+START_TEST(backup_refuses_the_store_directory)
+{
+    temp_store ts;
+    store &s = ts.get();
+    add_owners(s, 0, 3);
+    std::string dir = s.path();
+    std::string data = slurp(dir + "/data.mdb");
+    struct stat lock_before = stat_of(dir + "/lock.mdb");
+    std::string elsewhere = make_temp_dir();
+    ck_assert_int_eq(link((dir + "/data.mdb").c_str(),
+                          (elsewhere + "/linked.mdb").c_str()), 0);
+    for (const std::string &dest :
+         {dir + "/data.mdb", dir + "/lock.mdb", dir + "/new.mdb",
+          dir + "/./data.mdb", elsewhere + "/linked.mdb"})
+    {
+        backup_outcome out = backup_store(s, dest, store_user{}, true);
+        ck_assert_msg(!out.ok, "a backup to %s", dest.c_str());
+        ck_assert_std_eq(out.message, "\"" + dest + "\" is in the store "
+                         "directory \"" + dir + "\" (or is one of its "
+                         "files): a backup goes elsewhere, such as "
+                         "/var/backups");
+    }
+    ck_assert(slurp(dir + "/data.mdb") == data);
+    ck_assert(names_in(dir)
+              == (std::set<std::string>{"data.mdb", "lock.mdb"}));
+    ck_assert_int_eq(stat_of(dir + "/lock.mdb").st_ino, lock_before.st_ino);
+
+    std::string closed = closed_store(2);
+    backup_outcome out = restore_store(closed, closed + "/data.mdb",
+                                       store_user{});
+    ck_assert(!out.ok);
+    ck_assert_std_eq(out.message, "\"" + closed + "/data.mdb\" is the "
+                     "store's own data.mdb, not a backup of it; the store "
+                     "was not touched");
+}
+END_TEST
+
 /* Another thread commits all along: the backup is the snapshot of one
  * moment, between the counts before and after, and the commits went on
  * while it was taken (the copy holds no lock writers wait on). */
@@ -368,6 +409,7 @@ backup_suite()
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, backup_compact_and_private);
     tcase_add_test(tc, backup_keeps_what_exists);
+    tcase_add_test(tc, backup_refuses_the_store_directory);
     tcase_add_test(tc, backup_while_writing);
     tcase_add_test(tc, restore_replaces_data);
     tcase_add_test(tc, restore_refused_while_open);
