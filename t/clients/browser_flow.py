@@ -182,8 +182,9 @@ class Browser:
             options.add_experimental_option(
                 "prefs", {"profile.managed_default_content_settings.javascript": 2})
         # HOME and XDG dirs in the profile: Chromium's crash handler then
-        # keeps its database there (not in the user's own ~/.config), and its command
-        # line names our directory, which the .t looks for afterwards.
+        # keeps its database there (not in the user's own ~/.config), and
+        # its command line names our directory, which the .t looks for
+        # afterwards.
         env = dict(os.environ, HOME=self.profile,
                    XDG_CONFIG_HOME=os.path.join(self.profile, "config"),
                    XDG_CACHE_HOME=os.path.join(self.profile, "cache"))
